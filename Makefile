@@ -1,0 +1,106 @@
+# mvm: a KVM VMM for QEMU's microvm machine, its probes and benchmarks.
+# Plain make; binaries go to build/.  `make help` lists the targets.
+
+CC ?= gcc
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD := build
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wold-style-definition -Wundef -Wwrite-strings \
+	-Wpointer-arith -Wvla
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -fstack-protector-strong \
+	-Ivmm -Iprobes -DMVM_VERSION='"$(VERSION)"'
+LDFLAGS ?=
+ALL_LDFLAGS := $(LDFLAGS) -Wl,-z,noexecstack -Wl,-z,relro -Wl,-z,now
+
+# libfdt ships no .pc file on Debian 12: fall back to -lfdt.
+FDT_CFLAGS := $(shell pkg-config --cflags libfdt 2>/dev/null)
+FDT_LIBS := $(shell pkg-config --libs libfdt 2>/dev/null || echo -lfdt)
+TRACE_CFLAGS := $(shell pkg-config --cflags libtracefs libtraceevent 2>/dev/null)
+TRACE_LIBS := $(shell pkg-config --libs libtracefs libtraceevent 2>/dev/null)
+
+VMM_SRCS := vmm/main.c vmm/microvm.c vmm/config.c vmm/cpuid.c vmm/vm.c vmm/vcpu.c \
+	vmm/exit.c vmm/bus.c vmm/mem.c vmm/evloop.c vmm/log.c \
+	vmm/boot/linux.c vmm/boot/longmode.c vmm/boot/firmware.c vmm/boot/image.c \
+	vmm/dev/serial.c vmm/dev/marker.c probes/probe.c
+
+# Unit tests: test name -> the sources it links besides itself.
+UNIT_TESTS := bus serial exit linux config mem probe marker
+UNIT_DEPS_bus := vmm/bus.c
+UNIT_DEPS_serial := vmm/dev/serial.c vmm/bus.c
+UNIT_DEPS_exit := vmm/exit.c vmm/bus.c
+UNIT_DEPS_linux := vmm/boot/linux.c vmm/boot/longmode.c vmm/mem.c
+UNIT_DEPS_config := vmm/config.c vmm/cpuid.c
+UNIT_DEPS_mem := vmm/mem.c
+UNIT_DEPS_probe := probes/probe.c
+UNIT_DEPS_marker := vmm/dev/marker.c probes/probe.c vmm/bus.c
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+GUEST_PAYLOADS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(filter-out tests/guests/common.S,$(wildcard tests/guests/*.S)))
+
+.PHONY: all test unit bench install clean setup guest guests help
+all: $(BUILD)/mvm
+
+help:
+	@echo "make [all]    build $(BUILD)/mvm"
+	@echo "make test     install what is missing, build, run every test"
+	@echo "make bench    install what is missing, build, run the benchmarks"
+	@echo "make unit     unit tests only (plain and ASan+UBSan)"
+	@echo "make guest    build the guest kernel and initramfs (cached in ~/.cache/mvm)"
+	@echo "make install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+
+$(BUILD)/mvm: $(VMM_SRCS) $(wildcard vmm/*.h vmm/*/*.h probes/*.h) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $(VMM_SRCS) $(ALL_LDFLAGS) -lpthread
+
+# ---- unit tests (no KVM) ----
+define unit_rules
+$(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $(UNIT_DEPS_$(1)) tests/unit/check.h $(wildcard vmm/*.h vmm/*/*.h probes/*.h)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) -Itests/unit -o $$@ tests/unit/test_$(1).c $(UNIT_DEPS_$(1)) -lpthread
+$(BUILD)/unit-san/test_$(1): tests/unit/test_$(1).c $(UNIT_DEPS_$(1)) tests/unit/check.h $(wildcard vmm/*.h vmm/*/*.h probes/*.h)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $$@ tests/unit/test_$(1).c $(UNIT_DEPS_$(1)) -lpthread
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rules,$(t))))
+
+UNIT_BINS := $(foreach t,$(UNIT_TESTS),$(BUILD)/unit/test_$(t) $(BUILD)/unit-san/test_$(t))
+
+unit: $(UNIT_BINS)
+	@python3 tests/run.py --only unit
+
+# ---- tiny guest payloads (flat 64 KiB firmware images) ----
+$(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/common.S tests/guests/payload.ld
+	@mkdir -p $(@D)
+	as --64 -I tests/guests -o $(BUILD)/guests/$*.o $<
+	ld -T tests/guests/payload.ld -o $@ $(BUILD)/guests/$*.o
+
+guests: $(GUEST_PAYLOADS)
+
+# ---- set-up, guest kernel, tests, benchmarks ----
+setup:
+	@scripts/setup.sh
+
+guest:
+	@scripts/build-guest.sh
+
+test: setup
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) guests
+	@scripts/build-guest.sh
+	@python3 tests/run.py
+
+bench: setup
+	@$(MAKE) --no-print-directory all guests
+	@scripts/build-guest.sh
+	@scripts/bench.sh
+
+install: $(BUILD)/mvm
+	install -D -m 0755 $(BUILD)/mvm $(DESTDIR)$(PREFIX)/bin/mvm
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,153 @@
+/*
+ * common.S: start-up and helpers shared by the tiny guest payloads.
+ *
+ * The image is a 64 KiB firmware (-bios): the vCPU starts at F000:FFF0,
+ * which jumps to _start in real mode; _start jumps to the payload's main16.
+ * to_long_mode enters 64-bit mode (identity map of 4 GiB with 2 MiB pages,
+ * tables at 0x1000-0x6fff) and jumps to the payload's main64.  Code beyond
+ * real mode runs from the image's alias at 0xf0000.  A payload ends with a
+ * triple fault, which mvm -no-reboot turns into exit status 0.
+ */
+	.set COM1, 0x3f8
+	.set LSR_THRE, 0x20
+	.set LOW_BASE, 0xf0000
+	.set MARKER_LINUX, 0xf4
+	.set MARKER_FW, 0xf5
+	.weak main64			/* payloads that stay in real mode have none */
+
+	.section .reset, "ax"
+	.code16
+reset_vector:
+	jmp _start
+	.fill 16 - (. - reset_vector), 1, 0xf4
+
+	.text
+	.code16
+	.globl _start
+_start:
+	cli
+	xor %ax, %ax
+	mov %ax, %ss
+	mov $0x7000, %sp
+	jmp main16
+
+/* Print the NUL-terminated string at %cs:%si on COM1, polling LSR. */
+puts16:
+	cs lodsb
+	test %al, %al
+	jz 3f
+	mov %al, %bl
+	mov $COM1 + 5, %dx
+2:	in %dx, %al
+	test $LSR_THRE, %al
+	jz 2b
+	mov $COM1, %dx
+	mov %bl, %al
+	out %al, %dx
+	jmp puts16
+3:	ret
+
+/* Triple fault from real mode: real mode ignores the IVT limit, so switch
+ * to protected mode with empty GDT and IDT, then load a selector (#GP). */
+triple16:
+	lgdtl %cs:empty_idt
+	lidtl %cs:empty_idt
+	mov %cr0, %eax
+	or $1, %eax
+	mov %eax, %cr0
+	mov $0x08, %ax
+	mov %ax, %ds
+	jmp triple16
+
+empty_idt:
+	.word 0
+	.long 0
+
+gdt:
+	.quad 0
+	.quad 0x00cf9b000000ffff	/* 0x08: 32-bit code */
+	.quad 0x00cf93000000ffff	/* 0x10: data */
+	.quad 0x00af9b000000ffff	/* 0x18: 64-bit code */
+gdt_desc:
+	.word 4 * 8 - 1
+	.long LOW_BASE + gdt
+
+to_long_mode:
+	lgdtl %cs:gdt_desc
+	mov %cr0, %eax
+	or $1, %eax
+	mov %eax, %cr0
+	ljmpl $0x08, $LOW_BASE + pm32
+
+	.code32
+pm32:
+	mov $0x10, %ax
+	mov %ax, %ds
+	mov %ax, %es
+	mov %ax, %ss
+	mov $0x7000, %esp
+	mov $0x1000, %edi		/* zero PML4, PDPT and 4 PDs */
+	xor %eax, %eax
+	mov $6 * 1024, %ecx
+	rep stosl
+	movl $0x2003, 0x1000
+	movl $0x3003, 0x2000
+	movl $0x4003, 0x2008
+	movl $0x5003, 0x2010
+	movl $0x6003, 0x2018
+	mov $0x3000, %edi		/* 2048 x 2 MiB pages: 0 - 4 GiB */
+	mov $0x83, %eax
+	xor %edx, %edx
+	mov $2048, %ecx
+1:	mov %eax, (%edi)
+	mov %edx, 4(%edi)
+	add $0x200000, %eax
+	adc $0, %edx
+	add $8, %edi
+	loop 1b
+	mov %cr4, %eax
+	or $0x20, %eax			/* PAE */
+	mov %eax, %cr4
+	mov $0x1000, %eax
+	mov %eax, %cr3
+	mov $0xc0000080, %ecx		/* EFER.LME */
+	rdmsr
+	or $0x100, %eax
+	wrmsr
+	mov %cr0, %eax
+	or $0x80000000, %eax		/* PG */
+	mov %eax, %cr0
+	ljmp $0x18, $LOW_BASE + lm64
+
+	.code64
+lm64:
+	mov $0x10, %ax
+	mov %ax, %ds
+	mov %ax, %es
+	mov %ax, %ss
+	mov $0x7000, %rsp
+	jmp main64
+
+/* Print the NUL-terminated string at %rsi on COM1. */
+puts64:
+	lodsb
+	test %al, %al
+	jz 3f
+	mov %al, %bl
+	mov $COM1 + 5, %dx
+2:	in %dx, %al
+	test $LSR_THRE, %al
+	jz 2b
+	mov $COM1, %dx
+	mov %bl, %al
+	out %al, %dx
+	jmp puts64
+3:	ret
+
+/* Triple fault from long mode: an empty IDT, then #UD. */
+triple64:
+	lidt empty_idt + LOW_BASE
+	ud2
+	jmp triple64
+
+	.code16

@@ -1,0 +1,37 @@
+/* longmode.S: reset vector to 64-bit mode; serial output (polled and with
+ * rep outsb), an all-ones MMIO read, markers, then a triple fault. */
+	.include "common.S"
+
+main16:
+	jmp to_long_mode
+
+	.code64
+main64:
+	lea hello + LOW_BASE, %rsi
+	call puts64
+	mov $0xd0000000, %rbx		/* above RAM, below the MMIO devices */
+	mov (%rbx), %eax
+	cmp $0xffffffff, %eax
+	jne fail
+	mov (%rbx), %rax
+	cmp $-1, %rax
+	jne fail
+	lea rep_msg + LOW_BASE, %rsi	/* string I/O: one exit, many bytes */
+	mov $rep_len, %rcx
+	mov $COM1, %dx
+	rep outsb
+	mov $MARKER_LINUX, %dx
+	mov $6, %al
+	out %al, %dx
+	mov $7, %al
+	out %al, %dx
+	jmp triple64
+fail:
+	lea bad + LOW_BASE, %rsi
+	call puts64
+	jmp triple64
+
+hello:	.asciz "hello from long mode\n"
+rep_msg: .ascii "unassigned MMIO reads all-ones\n"
+	.set rep_len, . - rep_msg
+bad:	.asciz "FAIL: unassigned MMIO did not read all-ones\n"

@@ -1,0 +1,67 @@
+/*
+ * bus.h: one address-range dispatcher, used for both port I/O and MMIO.
+ *
+ * Devices register [base, base + len) with a const ops table and an opaque
+ * pointer; the bus hands them the offset from base, never an absolute
+ * address.  Registration refuses empty, wrapping and overlapping ranges.
+ * Accesses nobody claims, or that a device does not accept (size, or a range
+ * straddling its end), read as all-ones and drop writes; both are counted.
+ */
+#ifndef MVM_BUS_H
+#define MVM_BUS_H
+
+#include <stdint.h>
+
+#define BUS_MAX_RANGES 48
+
+struct bus_ops {
+	const char *name;
+	/* Bit n set: accesses of (1 << n) bytes are accepted (1, 2, 4, 8). */
+	unsigned sizes;
+	uint64_t (*read)(void *dev, uint64_t offset, unsigned size);
+	void (*write)(void *dev, uint64_t offset, unsigned size, uint64_t value);
+};
+
+#define BUS_SIZE_1 (1u << 0)
+#define BUS_SIZE_2 (1u << 1)
+#define BUS_SIZE_4 (1u << 2)
+#define BUS_SIZE_8 (1u << 3)
+#define BUS_SIZE_ANY (BUS_SIZE_1 | BUS_SIZE_2 | BUS_SIZE_4 | BUS_SIZE_8)
+
+struct bus_range {
+	uint64_t base;
+	uint64_t len;
+	const struct bus_ops *ops;
+	void *dev;
+	uint64_t reads;	 /* updated with relaxed atomics: vCPUs share ranges */
+	uint64_t writes;
+};
+
+struct bus {
+	const char *name;
+	struct bus_range range[BUS_MAX_RANGES]; /* sorted by base */
+	unsigned nranges;
+	uint64_t unassigned_reads;
+	uint64_t unassigned_writes;
+};
+
+void bus_init(struct bus *bus, const char *name);
+
+/* 0, or -EINVAL (empty/wrapping range, no ops), -EEXIST (overlap), -ENOSPC. */
+int bus_register(struct bus *bus, uint64_t base, uint64_t len,
+		 const struct bus_ops *ops, void *dev) __attribute__((warn_unused_result));
+
+/* The range containing [addr, addr + size), or NULL. */
+const struct bus_range *bus_find(const struct bus *bus, uint64_t addr, unsigned size);
+
+/* Dispatch one access of (size) bytes; unclaimed reads return all-ones. */
+uint64_t bus_read(struct bus *bus, uint64_t addr, unsigned size);
+void bus_write(struct bus *bus, uint64_t addr, unsigned size, uint64_t value);
+
+/* All-ones of (size) bytes. */
+static inline uint64_t bus_ones(unsigned size)
+{
+	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
+
+#endif

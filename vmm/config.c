@@ -1,0 +1,443 @@
+/* config.c: QEMU-compatible command-line parsing. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+#define MAX_CPUS 255 /* MP table APIC IDs are 8-bit */
+
+const char config_usage[] =
+	"usage: mvm [options]\n"
+	"  -M, -machine microvm[,opt=value...]  machine and its options:\n"
+	"        pit=on|off|auto pic=on|off|auto rtc=on|off|auto isa-serial=on|off\n"
+	"        x-option-roms=on|off auto-kernel-cmdline=on|off kernel-irqchip=on|split\n"
+	"        acpi=off pvm-compat=on|off|auto accel=kvm\n"
+	"  -m SIZE                 guest RAM (default 128M; plain numbers are MiB)\n"
+	"  -smp N[,cpus=N][,maxcpus=N][,sockets=N][,cores=N][,threads=N]\n"
+	"  -cpu host|max[,+feat][,-feat][,feat=on|off]\n"
+	"  -kernel FILE            vmlinux ELF or bzImage\n"
+	"  -initrd FILE            initial ramdisk\n"
+	"  -append STRING          kernel command line\n"
+	"  -bios FILE              firmware image (a multiple of 64 KiB)\n"
+	"  -serial stdio|null|none|file:PATH\n"
+	"  -no-reboot              exit when the guest resets (triple fault)\n"
+	"  -nodefaults -no-user-config -nographic -display none -enable-kvm -accel kvm\n"
+	"  -name NAME\n"
+	"  --trace FILE            write the boot probes to FILE as CSV\n"
+	"  --probe-summary         print the boot phases on stderr at exit\n"
+	"  -h, --help              this text\n"
+	"  --version               version\n";
+
+void config_defaults(struct vm_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->ram_size = 128ULL << 20;
+	c->cpus = c->maxcpus = 1;
+	c->append = "";
+	c->serial = SERIAL_STDIO;
+	c->isa_serial = true;
+	c->option_roms = true;
+	c->auto_kernel_cmdline = true;
+	/* QEMU's microvm default is split; until the userspace IOAPIC exists: on. */
+	c->irqchip = IRQCHIP_ON;
+}
+
+static int fail(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int config_parse_size(const char *s, uint64_t *bytes)
+{
+	unsigned long long v;
+	unsigned shift = 20;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default: return -EINVAL;
+	}
+	if (*end || v == 0 || v > (~0ULL >> shift))
+		return -EINVAL;
+	*bytes = (uint64_t)v << shift;
+	return 0;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false")) {
+		*out = false;
+		return 0;
+	}
+	return -1;
+}
+
+static int parse_onoffauto(const char *v, enum onoffauto *out)
+{
+	bool b;
+
+	if (!strcmp(v, "auto")) {
+		*out = ONOFFAUTO_AUTO;
+		return 0;
+	}
+	if (parse_bool(v, &b))
+		return -1;
+	*out = b ? ONOFFAUTO_ON : ONOFFAUTO_OFF;
+	return 0;
+}
+
+static int parse_irqchip(struct vm_config *c, const char *v)
+{
+	if (!strcmp(v, "split"))
+		c->irqchip = IRQCHIP_SPLIT;
+	else if (!strcmp(v, "on"))
+		c->irqchip = IRQCHIP_ON;
+	else
+		return -1;
+	c->irqchip_given = true;
+	return 0;
+}
+
+/* Iterate "a=b,c=d" in place: returns the next item and advances (*cur). */
+static char *next_item(char **cur)
+{
+	char *item = *cur, *comma;
+
+	if (!item || !*item)
+		return NULL;
+	comma = strchr(item, ',');
+	if (comma) {
+		*comma = '\0';
+		*cur = comma + 1;
+	} else {
+		*cur = NULL;
+	}
+	return item;
+}
+
+/* Split "key=value"; a bare "key" gets value NULL. */
+static char *split_kv(char *item)
+{
+	char *eq = strchr(item, '=');
+
+	if (!eq)
+		return NULL;
+	*eq = '\0';
+	return eq + 1;
+}
+
+static int machine_option(struct vm_config *c, const char *key, const char *v)
+{
+	if (!strcmp(key, "pit"))
+		return parse_onoffauto(v, &c->pit);
+	if (!strcmp(key, "pic"))
+		return parse_onoffauto(v, &c->pic);
+	if (!strcmp(key, "rtc"))
+		return parse_onoffauto(v, &c->rtc);
+	if (!strcmp(key, "pvm-compat"))
+		return parse_onoffauto(v, &c->pvm_compat);
+	if (!strcmp(key, "isa-serial"))
+		return parse_bool(v, &c->isa_serial);
+	if (!strcmp(key, "x-option-roms"))
+		return parse_bool(v, &c->option_roms);
+	if (!strcmp(key, "auto-kernel-cmdline"))
+		return parse_bool(v, &c->auto_kernel_cmdline);
+	if (!strcmp(key, "kernel-irqchip"))
+		return parse_irqchip(c, v);
+	if (!strcmp(key, "accel"))
+		return strcmp(v, "kvm") ? -1 : 0;
+	if (!strcmp(key, "acpi")) /* microvm without ACPI is the only platform */
+		return strcmp(v, "off") ? -1 : 0;
+	if (!strcmp(key, "type"))
+		return strcmp(v, "microvm") ? -1 : 0;
+	return -2;
+}
+
+static int parse_machine(struct vm_config *c, char *arg, char *err, size_t len)
+{
+	char *cur = arg, *item;
+	bool first = true;
+
+	while ((item = next_item(&cur))) {
+		char *v = split_kv(item);
+		int r;
+
+		if (first && !v) {
+			if (strcmp(item, "microvm"))
+				return fail(err, len, "-M: unsupported machine '%s' (only microvm)", item);
+			first = false;
+			continue;
+		}
+		first = false;
+		if (!v)
+			return fail(err, len, "-M: option '%s' needs a value", item);
+		r = machine_option(c, item, v);
+		if (r == -2)
+			return fail(err, len, "-M: unknown microvm option '%s'", item);
+		if (r)
+			return fail(err, len, "-M: bad value '%s' for '%s'", v, item);
+	}
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned max, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v == 0 || v > max)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_smp(struct vm_config *c, char *arg, char *err, size_t len)
+{
+	unsigned cpus = 0, maxcpus = 0, topo = 1, n;
+	char *cur = arg, *item;
+	bool first = true;
+
+	while ((item = next_item(&cur))) {
+		char *v = split_kv(item);
+		const char *key = item;
+
+		if (first && !v) {
+			v = item;
+			key = "cpus";
+		}
+		first = false;
+		if (!v || parse_uint(v, MAX_CPUS, &n))
+			return fail(err, len, "-smp: bad value in '%s'", item);
+		if (!strcmp(key, "cpus"))
+			cpus = n;
+		else if (!strcmp(key, "maxcpus"))
+			maxcpus = n;
+		else if (!strcmp(key, "sockets") || !strcmp(key, "cores") ||
+			 !strcmp(key, "threads") || !strcmp(key, "dies"))
+			topo *= n;
+		else
+			return fail(err, len, "-smp: unknown option '%s'", key);
+	}
+	if (!cpus)
+		cpus = topo;
+	if (!maxcpus)
+		maxcpus = cpus > topo ? cpus : topo;
+	if (cpus > maxcpus || maxcpus > MAX_CPUS)
+		return fail(err, len, "-smp: cpus (%u) exceeds maxcpus (%u)", cpus, maxcpus);
+	c->cpus = cpus;
+	c->maxcpus = maxcpus;
+	return 0;
+}
+
+static int add_feature(struct vm_config *c, const char *name, bool on, char *err, size_t len)
+{
+	if (!cpuid_feature_known(name))
+		return fail(err, len, "-cpu: unknown or unsupported feature '%s'", name);
+	if (c->nfeatures == CPUID_MAX_FEATURE_REQUESTS)
+		return fail(err, len, "-cpu: too many feature switches");
+	c->features[c->nfeatures++] = (struct cpu_feature_request){ name, on };
+	return 0;
+}
+
+static int parse_cpu(struct vm_config *c, char *arg, char *err, size_t len)
+{
+	char *cur = arg, *item = next_item(&cur);
+
+	if (!item || (strcmp(item, "host") && strcmp(item, "max")))
+		return fail(err, len, "-cpu: unsupported model '%s' (host or max)", item ? item : "");
+	while ((item = next_item(&cur))) {
+		char *v;
+		bool on;
+
+		if (*item == '+' || *item == '-') {
+			if (add_feature(c, item + 1, *item == '+', err, len))
+				return -1;
+			continue;
+		}
+		v = split_kv(item);
+		if (v && parse_bool(v, &on))
+			return fail(err, len, "-cpu: bad value '%s' for '%s'", v, item);
+		if (add_feature(c, item, v ? on : true, err, len))
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_serial(struct vm_config *c, const char *arg, char *err, size_t len)
+{
+	if (c->serial_given)
+		return fail(err, len, "-serial: microvm has one serial port");
+	c->serial_given = true;
+	if (!strcmp(arg, "stdio"))
+		c->serial = SERIAL_STDIO;
+	else if (!strcmp(arg, "null"))
+		c->serial = SERIAL_NULL;
+	else if (!strcmp(arg, "none"))
+		c->serial = SERIAL_NONE;
+	else if (!strncmp(arg, "file:", 5) && arg[5]) {
+		c->serial = SERIAL_FILE;
+		c->serial_path = arg + 5;
+	} else
+		return fail(err, len, "-serial: unsupported backend '%s' (stdio, null, none, file:PATH)", arg);
+	return 0;
+}
+
+static int parse_accel(struct vm_config *c, char *arg, char *err, size_t len)
+{
+	char *cur = arg, *item = next_item(&cur);
+
+	if (!item || strcmp(item, "kvm"))
+		return fail(err, len, "-accel: only kvm is supported");
+	while ((item = next_item(&cur))) {
+		char *v = split_kv(item);
+
+		if (!v || strcmp(item, "kernel-irqchip"))
+			return fail(err, len, "-accel: unknown option '%s'", item);
+		if (parse_irqchip(c, v))
+			return fail(err, len, "-accel: bad kernel-irqchip '%s' (on or split)", v);
+	}
+	return 0;
+}
+
+static bool takes_arg(const char *opt)
+{
+	static const char *const names[] = {
+		"M", "machine", "m", "smp", "cpu", "serial", "accel", "kernel", "initrd",
+		"append", "bios", "name", "display", "trace", "trace-format",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(opt, names[i]))
+			return true;
+	return false;
+}
+
+/* Options that take an argument. */
+static int option_with_arg(struct vm_config *c, const char *opt, char *arg, char *err, size_t len)
+{
+	if (!strcmp(opt, "M") || !strcmp(opt, "machine"))
+		return parse_machine(c, arg, err, len);
+	if (!strcmp(opt, "m")) {
+		if (!strncmp(arg, "size=", 5))
+			arg += 5;
+		if (config_parse_size(arg, &c->ram_size))
+			return fail(err, len, "-m: invalid size '%s'", arg);
+		return 0;
+	}
+	if (!strcmp(opt, "smp"))
+		return parse_smp(c, arg, err, len);
+	if (!strcmp(opt, "cpu"))
+		return parse_cpu(c, arg, err, len);
+	if (!strcmp(opt, "serial"))
+		return parse_serial(c, arg, err, len);
+	if (!strcmp(opt, "accel"))
+		return parse_accel(c, arg, err, len);
+	if (!strcmp(opt, "kernel"))
+		c->kernel = arg;
+	else if (!strcmp(opt, "initrd"))
+		c->initrd = arg;
+	else if (!strcmp(opt, "append"))
+		c->append = arg;
+	else if (!strcmp(opt, "bios"))
+		c->bios = arg;
+	else if (!strcmp(opt, "name"))
+		c->name = strncmp(arg, "guest=", 6) ? arg : arg + 6;
+	else if (!strcmp(opt, "display")) {
+		if (strcmp(arg, "none"))
+			return fail(err, len, "-display: only 'none' (mvm has no display)");
+	} else if (!strcmp(opt, "trace"))
+		c->trace_path = arg;
+	else if (!strcmp(opt, "trace-format")) {
+		if (strcmp(arg, "csv"))
+			return fail(err, len, "--trace-format: unknown format '%s' (csv)", arg);
+		c->trace_format = TRACE_CSV;
+	}
+	return 0;
+}
+
+static int option_flag(struct vm_config *c, const char *opt)
+{
+	if (!strcmp(opt, "nodefaults"))
+		c->nodefaults = true;
+	else if (!strcmp(opt, "nographic"))
+		c->nographic = true;
+	else if (!strcmp(opt, "no-reboot"))
+		c->no_reboot = true;
+	else if (!strcmp(opt, "probe-summary"))
+		c->probe_summary = true;
+	else if (!strcmp(opt, "h") || !strcmp(opt, "help"))
+		c->help = true;
+	else if (!strcmp(opt, "version"))
+		c->version = true;
+	else if (strcmp(opt, "no-user-config") && strcmp(opt, "enable-kvm"))
+		return 1;
+	return 0;
+}
+
+static int check(struct vm_config *c, char *err, size_t len)
+{
+	if (c->help || c->version)
+		return 0;
+	if (!c->kernel && !c->bios)
+		return fail(err, len, "nothing to boot: give -kernel or -bios");
+	if (c->initrd && !c->kernel)
+		return fail(err, len, "-initrd needs -kernel");
+	if (*c->append && !c->kernel)
+		return fail(err, len, "-append needs -kernel");
+	/* QEMU: -nodefaults without -serial leaves serial0 unconnected. */
+	if (c->nodefaults && !c->serial_given)
+		c->serial = SERIAL_NONE;
+	return 0;
+}
+
+int config_parse(struct vm_config *c, int argc, char **argv, char *err, size_t len)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *opt = argv[i];
+		int r;
+
+		if (opt[0] != '-' || !opt[1])
+			return fail(err, len, "unexpected argument '%s'", opt);
+		opt += (opt[1] == '-') ? 2 : 1;
+		if (option_flag(c, opt) == 0)
+			continue;
+		if (!takes_arg(opt))
+			return fail(err, len, "unknown option '%s'", argv[i]);
+		if (i + 1 >= argc)
+			return fail(err, len, "option '%s' needs an argument", argv[i]);
+		r = option_with_arg(c, opt, argv[++i], err, len);
+		if (r)
+			return -1;
+	}
+	return check(c, err, len);
+}

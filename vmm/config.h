@@ -1,0 +1,70 @@
+/*
+ * config.h: mvm's command line, the subset of QEMU's that "-M microvm"
+ * users type, parsed into a struct vm_config.  Pure: no I/O, so the parser
+ * is unit-tested with bad input of every kind.
+ */
+#ifndef MVM_CONFIG_H
+#define MVM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpuid.h"
+
+enum onoffauto { ONOFFAUTO_AUTO, ONOFFAUTO_ON, ONOFFAUTO_OFF };
+enum irqchip_mode { IRQCHIP_SPLIT, IRQCHIP_ON };
+enum serial_backend { SERIAL_STDIO, SERIAL_NULL, SERIAL_FILE, SERIAL_NONE };
+enum trace_format { TRACE_CSV };
+
+struct vm_config {
+	uint64_t ram_size; /* bytes */
+	unsigned cpus;
+	unsigned maxcpus;
+	const char *kernel;
+	const char *initrd;
+	const char *append;
+	const char *bios;
+	const char *name;
+	enum serial_backend serial;
+	const char *serial_path; /* SERIAL_FILE */
+	bool serial_given;
+	bool nodefaults;
+	bool nographic;
+	bool no_reboot;
+	/* -M microvm,... (QEMU's names and defaults) */
+	enum onoffauto pit, pic, rtc;
+	bool isa_serial;
+	bool option_roms;
+	bool auto_kernel_cmdline;
+	enum irqchip_mode irqchip;
+	bool irqchip_given;
+	enum onoffauto pvm_compat; /* mvm: kvm_pvm guest command-line workarounds */
+	/* -cpu host,... */
+	struct cpu_feature_request features[CPUID_MAX_FEATURE_REQUESTS];
+	unsigned nfeatures;
+	/* probes */
+	const char *trace_path;
+	enum trace_format trace_format;
+	bool probe_summary;
+	bool help;
+	bool version;
+};
+
+/* Fill (c) with QEMU's defaults (128 MiB, 1 vCPU, serial on stdio). */
+void config_defaults(struct vm_config *c);
+
+/*
+ * Parse (argc, argv) (argv[0] skipped) into (c), which must hold defaults.
+ * Returns 0, or -1 with a one-line message naming the bad option in (err).
+ * Strings in (c) point into (argv) or into static storage.
+ */
+int config_parse(struct vm_config *c, int argc, char **argv, char *err, size_t errlen);
+
+/* Parse a QEMU size ("256", "256M", "1G", "512k"; plain numbers are MiB). */
+int config_parse_size(const char *s, uint64_t *bytes);
+
+/* The usage text. */
+extern const char config_usage[];
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * marker.h: the boot-marker ports 0xf4 (Linux, option ROMs) and 0xf5
+ * (firmware).  A 1-byte write is recorded as a PROBE_MARKER with its port
+ * and value (probes/boot_markers.h); nothing else happens, and other sizes
+ * and reads behave as unassigned ports, as on QEMU's microvm.
+ */
+#ifndef MVM_MARKER_H
+#define MVM_MARKER_H
+
+#include <stdint.h>
+
+#include "bus.h"
+
+#define MARKER_BASE 0xf4
+#define MARKER_NPORTS 2
+
+struct marker {
+	uint16_t base;
+	uint64_t count;	   /* markers written */
+	uint8_t last[MARKER_NPORTS]; /* last value per port */
+};
+
+extern const struct bus_ops marker_ops;
+
+void marker_init(struct marker *m, uint16_t base);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * serial.h: 16550A UART (8 byte registers at COM1 0x3f8, IRQ 4).
+ *
+ * Spec: National Semiconductor PC16550D datasheet; register names from
+ * <linux/serial_reg.h>.  Reset values follow QEMU's 16550A (MCR = OUT2,
+ * MSR = DCD|DSR|CTS, divisor 12).  Emulated: every register, DLAB, the
+ * 16-byte receive FIFO with trigger levels, FCR clears, THRE/RDI/RLS/MSI
+ * interrupts with 16550 priorities, loopback (TX to RX, MCR to MSR), scratch.
+ * Deliberately not emulated: baud-rate timing (transmission is immediate,
+ * so THRE and TEMT are always set), the character-timeout delay (data
+ * below the trigger level is reported as a timeout interrupt at once),
+ * break, parity and framing errors.  Accesses are 1 byte.
+ */
+#ifndef MVM_SERIAL_H
+#define MVM_SERIAL_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bus.h"
+#include "irq.h"
+
+#define SERIAL_COM1_BASE 0x3f8
+#define SERIAL_COM1_IRQ 4
+#define SERIAL_NREGS 8
+#define SERIAL_FIFO_SIZE 16
+
+/* Where transmitted bytes go (called with the device lock held). */
+struct serial_sink {
+	void (*write)(void *ctx, const uint8_t *buf, size_t n);
+	void *ctx;
+};
+
+struct serial {
+	pthread_mutex_t lock; /* vCPU accesses vs. host input */
+	struct irq_line irq;
+	struct serial_sink out;
+	int irq_level;
+	int thr_ipending; /* THR-empty interrupt pending */
+	uint8_t ier, lcr, mcr, lsr, msr, scr, dll, dlm, fcr;
+	uint8_t rx[SERIAL_FIFO_SIZE];
+	unsigned rx_head, rx_count;
+};
+
+extern const struct bus_ops serial_ops;
+
+/* Initialise (s) in its reset state with its interrupt line and sink. */
+void serial_init(struct serial *s, struct irq_line irq, struct serial_sink out);
+
+/* Back to the reset state (guest reset). */
+void serial_reset(struct serial *s);
+
+/* Queue host input for the guest; returns how many bytes fitted. */
+size_t serial_receive(struct serial *s, const uint8_t *buf, size_t n);
+
+/* Bytes serial_receive() would accept now. */
+size_t serial_rx_room(struct serial *s);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * evloop.h: the main thread's event loop (epoll): host input, signals,
+ * vCPU stop notifications, and later device timers and I/O.
+ */
+#ifndef MVM_EVLOOP_H
+#define MVM_EVLOOP_H
+
+#include <stdint.h>
+
+#define EVLOOP_MAX 64
+
+typedef void (*evloop_cb)(void *ctx, uint32_t events);
+
+struct evloop_handler {
+	int fd;
+	evloop_cb cb;
+	void *ctx;
+};
+
+struct evloop {
+	int epfd;
+	struct evloop_handler h[EVLOOP_MAX];
+};
+
+int evloop_init(struct evloop *l) __attribute__((warn_unused_result));
+
+/* Call (cb)(ctx, events) when (fd) has (events) (EPOLLIN...). */
+int evloop_add(struct evloop *l, int fd, uint32_t events, evloop_cb cb, void *ctx)
+	__attribute__((warn_unused_result));
+void evloop_del(struct evloop *l, int fd);
+
+/* Wait up to (timeout_ms) (-1: forever) and run the ready handlers. */
+int evloop_run_once(struct evloop *l, int timeout_ms);
+
+void evloop_close(struct evloop *l);
+
+#endif

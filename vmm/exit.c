@@ -1,0 +1,93 @@
+/* exit.c: KVM exit decoding and bus dispatch. */
+#include "exit.h"
+
+uint64_t exit_le_load(const uint8_t *p, unsigned size)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < size && i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+void exit_le_store(uint8_t *p, unsigned size, uint64_t value)
+{
+	for (unsigned i = 0; i < size && i < 8; i++)
+		p[i] = (uint8_t)(value >> (8 * i));
+}
+
+/* Port I/O, including string I/O (rep ins/outs): (count) items of (size). */
+static void dispatch_io(struct kvm_run *run, struct bus *pio, struct exit_access *a)
+{
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	unsigned size = run->io.size;
+	int write = run->io.direction == KVM_EXIT_IO_OUT;
+
+	for (uint32_t i = 0; i < run->io.count; i++, data += size) {
+		if (write) {
+			bus_write(pio, run->io.port, size, exit_le_load(data, size));
+		} else {
+			exit_le_store(data, size, bus_read(pio, run->io.port, size));
+		}
+	}
+	data = (uint8_t *)run + run->io.data_offset;
+	*a = (struct exit_access){ run->io.port, exit_le_load(data, size), size, write };
+}
+
+static void dispatch_mmio(struct kvm_run *run, struct bus *mmio, struct exit_access *a)
+{
+	unsigned size = run->mmio.len;
+
+	if (size > sizeof(run->mmio.data))
+		size = 0; /* never from KVM; the bus treats size 0 as unassigned */
+	if (run->mmio.is_write)
+		bus_write(mmio, run->mmio.phys_addr, size, exit_le_load(run->mmio.data, size));
+	else
+		exit_le_store(run->mmio.data, size, bus_read(mmio, run->mmio.phys_addr, size));
+	*a = (struct exit_access){ run->mmio.phys_addr, exit_le_load(run->mmio.data, size), size,
+				   run->mmio.is_write };
+}
+
+static int is_int3_failure(const struct kvm_run *run)
+{
+	return run->emulation_failure.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+	       run->emulation_failure.ndata >= 3 &&
+	       (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) &&
+	       run->emulation_failure.insn_size >= 1 &&
+	       run->emulation_failure.insn_bytes[0] == 0xcc;
+}
+
+static enum exit_action system_event(const struct kvm_run *run)
+{
+	switch (run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN: return EXIT_SHUTDOWN;
+	case KVM_SYSTEM_EVENT_RESET: return EXIT_RESET;
+	default: return EXIT_FAIL;
+	}
+}
+
+enum exit_action exit_dispatch(struct kvm_run *run, struct bus *pio, struct bus *mmio,
+			       struct exit_access *access)
+{
+	*access = (struct exit_access){ 0 };
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		dispatch_io(run, pio, access);
+		return EXIT_CONTINUE;
+	case KVM_EXIT_MMIO:
+		dispatch_mmio(run, mmio, access);
+		return EXIT_CONTINUE;
+	case KVM_EXIT_INTR:
+		return EXIT_CONTINUE;
+	case KVM_EXIT_SHUTDOWN:
+		return EXIT_SHUTDOWN;
+	case KVM_EXIT_SYSTEM_EVENT:
+		return system_event(run);
+	case KVM_EXIT_IOAPIC_EOI:
+		return EXIT_EOI;
+	case KVM_EXIT_INTERNAL_ERROR:
+		return is_int3_failure(run) ? EXIT_INT3 : EXIT_FAIL;
+	default:
+		return EXIT_FAIL;
+	}
+}

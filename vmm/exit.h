@@ -1,0 +1,38 @@
+/*
+ * exit.h: decoding of one KVM_RUN exit and its dispatch to the buses.
+ *
+ * Pure: it reads and writes only the kvm_run structure and the buses, so
+ * unit tests drive it with a fabricated kvm_run.
+ */
+#ifndef MVM_EXIT_H
+#define MVM_EXIT_H
+
+#include <linux/kvm.h>
+
+#include "bus.h"
+
+enum exit_action {
+	EXIT_CONTINUE,	/* handled; run the vCPU again */
+	EXIT_SHUTDOWN,	/* triple fault or guest shutdown request */
+	EXIT_RESET,	/* guest reset request */
+	EXIT_INT3,	/* emulation failure on int3: inject #BP (kvm_pvm hosts) */
+	EXIT_EOI,	/* level-triggered EOI (split irqchip); vector in run->eoi */
+	EXIT_FAIL,	/* the VMM cannot continue this guest */
+};
+
+/* What was accessed, for probes: filled for I/O and MMIO exits. */
+struct exit_access {
+	uint64_t addr;
+	uint64_t value;
+	unsigned size;
+	int write;
+};
+
+enum exit_action exit_dispatch(struct kvm_run *run, struct bus *pio, struct bus *mmio,
+			       struct exit_access *access);
+
+/* Little-endian bytes to integer and back (KVM hands data as bytes). */
+uint64_t exit_le_load(const uint8_t *p, unsigned size);
+void exit_le_store(uint8_t *p, unsigned size, uint64_t value);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * microvm.h: the board.  QEMU's microvm machine wired in one place: guest
+ * memory, the two buses, the devices with their ports, IRQs and options,
+ * the vCPUs, the boot path (firmware or direct kernel), reset and exit.
+ */
+#ifndef MVM_MICROVM_H
+#define MVM_MICROVM_H
+
+#include <stdbool.h>
+
+#include "bus.h"
+#include "config.h"
+#include "dev/marker.h"
+#include "dev/serial.h"
+#include "evloop.h"
+#include "mem.h"
+#include "vcpu.h"
+#include "vm.h"
+
+/* Exit statuses, as QEMU's: 0 guest shutdown, 1 VMM failure, 2 bad input. */
+enum { MICROVM_OK = 0, MICROVM_EVMM = 1, MICROVM_EINPUT = 2 };
+
+struct microvm {
+	const struct vm_config *cfg;
+	struct vm vm;
+	struct guest_mem mem;
+	struct bus pio;
+	struct bus mmio;
+	struct serial serial;
+	bool has_serial;
+	int serial_fd; /* where ttyS0 output goes, -1 to discard */
+	bool serial_first_seen;
+	struct marker marker;
+	struct vcpu *vcpu;
+	unsigned ncpus;
+	struct vcpu_env env;
+	char *cmdline; /* the kernel command line the guest gets */
+	struct evloop loop;
+	int stop_fd;		/* eventfd: a vCPU stopped */
+	int stop_why;		/* first enum vcpu_stop reported, or -1 */
+	int signal_fd;
+	bool quit;
+	int status;
+	uint8_t input[64]; /* host input not yet accepted by the UART */
+	size_t input_len;
+	bool stdin_polled;
+};
+
+/* Build the machine for (cfg): returns MICROVM_OK, or EINPUT / EVMM after
+ * logging one line saying what was wrong. */
+int microvm_create(struct microvm *m, const struct vm_config *cfg);
+
+/* Run until the guest shuts down (-no-reboot), a signal, or an error;
+ * returns the process exit status. */
+int microvm_run(struct microvm *m);
+
+void microvm_destroy(struct microvm *m);
+
+#endif
