@@ -53,9 +53,7 @@ static int build_cmdline(struct microvm *m)
 		return MICROVM_EVMM;
 	snprintf(m->cmdline, len, "%s%s%s", user, compat && *user ? " " : "",
 		 compat ? PVM_COMPAT_ARGS : "");
-	if (compat)
-		log_info("kvm_pvm host: appending \"%s\" to the kernel command line "
-			 "(-M microvm,pvm-compat=off to disable)", PVM_COMPAT_ARGS);
+	m->pvm_compat_applied = compat;
 	return MICROVM_OK;
 }
 
@@ -312,6 +310,10 @@ int microvm_create(struct microvm *m, const struct vm_config *cfg)
 		r = setup_vcpus(m);
 	if (!r)
 		r = load_boot(m);
+	/* Said once, and only for a VM that will run. */
+	if (!r && m->pvm_compat_applied)
+		log_info("kvm_pvm host: appending \"%s\" to the kernel command line "
+			 "(-M microvm,pvm-compat=off to disable)", PVM_COMPAT_ARGS);
 	return r;
 }
 

@@ -35,6 +35,7 @@ struct microvm {
 	unsigned ncpus;
 	struct vcpu_env env;
 	char *cmdline; /* the kernel command line the guest gets */
+	bool pvm_compat_applied;
 	struct evloop loop;
 	int stop_fd;		/* eventfd: a vCPU stopped */
 	int stop_why;		/* first enum vcpu_stop reported, or -1 */

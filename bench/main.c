@@ -1,0 +1,27 @@
+/* main.c: mvm-bench: boot-time and footprint benchmarks around mvm. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+
+int bench_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mvm-bench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "startup"))
+		return bench_startup(argc - 1, argv + 1);
+	fprintf(stderr, "usage: mvm-bench startup [options]\n"
+			"  startup   VMM exec to first guest exit and footprint, mvm vs QEMU\n");
+	return 2;
+}

@@ -1,0 +1,18 @@
+#!/bin/sh
+# bench.sh: the benchmarks `make bench` runs (needs root for host tracing).
+#  1. start-up: mvm vs QEMU microvm on the same firmware payload, interleaved;
+#  2. one Linux boot of the benchmark guest with its probe timeline.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+runs=${MVM_BENCH_RUNS:-20}
+
+echo "== start-up: exec -> first guest exit, footprint ($runs runs each)"
+build/mvm-bench startup -n "$runs"
+
+echo "== Linux boot of the benchmark guest (direct boot, 256 MiB)"
+trace=$(mktemp /tmp/mvm-bench-XXXXXX.csv)
+build/mvm -M microvm -m 256m -kernel build/guest/vmlinux -initrd build/guest/initramfs.cpio \
+	-append "console=ttyS0 reboot=t panic=-1" -nodefaults -no-user-config -nographic \
+	-serial null -no-reboot --trace "$trace" --probe-summary
+echo "probe trace: $trace"

@@ -1,0 +1,330 @@
+#!/usr/bin/env python3
+"""run.py: mvm's test runner.
+
+Runs the C unit tests (plain and under ASan+UBSan), the tiny guest payloads
+under KVM, and the Linux boot test, and ends with "N passed, N failed".
+Usage: tests/run.py [--only unit|guests|linux] [-k SUBSTRING]
+"""
+import argparse
+import csv
+import glob
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(TOP, "build")
+MVM = os.path.join(BUILD, "mvm")
+GUEST = os.path.join(BUILD, "guest")
+PAYLOADS = os.path.join(BUILD, "guests")
+LINUX_TIMEOUT = int(os.environ.get("MVM_LINUX_TIMEOUT", "600"))
+
+passed = 0
+failed = 0
+
+
+def report(name, ok, why=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok   {name}", flush=True)
+    else:
+        failed += 1
+        print(f"FAIL {name}: {why}", flush=True)
+
+
+def skip(name, why):
+    print(f"skip {name}: {why}", flush=True)
+
+
+def have_kvm():
+    return os.access("/dev/kvm", os.R_OK | os.W_OK)
+
+
+def mvm(args, stdin=None, timeout=30):
+    """Run mvm; returns (status, stdout, stderr); status None on timeout."""
+    try:
+        p = subprocess.run([MVM] + args, input=stdin, capture_output=True, timeout=timeout)
+        return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode(errors="replace")
+        err = (e.stderr or b"").decode(errors="replace")
+        return None, out, err
+
+
+def read_trace(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+# ---- unit tests ----
+
+def run_unit():
+    for exe in sorted(glob.glob(os.path.join(BUILD, "unit*", "test_*"))):
+        flavour = os.path.basename(os.path.dirname(exe))
+        name = f"{flavour}/{os.path.basename(exe)}"
+        p = subprocess.run([exe], capture_output=True, text=True)
+        m = re.search(r"(\d+) passed, (\d+) failed", p.stdout)
+        if not m:
+            report(name, False, f"exit {p.returncode}, no summary\n{p.stdout}{p.stderr}")
+            continue
+        ok, bad = int(m.group(1)), int(m.group(2))
+        global passed, failed
+        passed += ok
+        failed += bad
+        # A sanitizer report or a crash after the summary still fails the file.
+        if p.returncode != 0 and bad == 0:
+            report(name, False, f"exit {p.returncode}\n{p.stderr}")
+        status = "ok  " if p.returncode == 0 and bad == 0 else "FAIL"
+        print(f"{status} {name}: {ok} passed, {bad} failed", flush=True)
+        if bad:
+            print(p.stdout + p.stderr, end="")
+
+
+# ---- tiny guest payloads ----
+
+def payload(name):
+    return os.path.join(PAYLOADS, name + ".bin")
+
+
+def guest_test(fn):
+    GUEST_TESTS.append(fn)
+    return fn
+
+
+GUEST_TESTS = []
+
+
+@guest_test
+def test_realmode_serial_markers_and_triple_fault():
+    with tempfile.TemporaryDirectory() as d:
+        trace = os.path.join(d, "t.csv")
+        st, out, err = mvm(["-bios", payload("realmode"), "-nodefaults", "-serial", "stdio",
+                            "-no-reboot", "--trace", trace])
+        if st != 0:
+            return f"exit {st}: {err}"
+        if out != "hello from real mode\nunassigned ports read all-ones\n":
+            return f"serial output {out!r}"
+        rows = read_trace(trace)
+        markers = [(r["addr"], r["detail"]) for r in rows if r["event"] == "marker"]
+        if markers != [("0xf5", "fw_start"), ("0xf4", "linux_start_kernel"),
+                       ("0xf4", "linux_start_user")]:
+            return f"markers {markers}"
+        events = [r["event"] for r in rows]
+        for e in ("vmm_start", "vm_created", "first_run", "serial_first_byte", "shutdown",
+                  "vmm_exit"):
+            if e not in events:
+                return f"no {e} event"
+        shutdown_exit = [r for r in rows if r["event"] == "exit" and r["detail"] == "shutdown"]
+        if len(shutdown_exit) != 1:
+            return "no triple-fault exit in the trace"
+        times = [int(r["time_ns"]) for r in rows]
+        if times != sorted(times):
+            return "trace not in time order"
+    return None
+
+
+@guest_test
+def test_longmode_mmio_all_ones_and_string_io():
+    with tempfile.TemporaryDirectory() as d:
+        trace = os.path.join(d, "t.csv")
+        st, out, err = mvm(["-bios", payload("longmode"), "-nodefaults", "-serial", "stdio",
+                            "-no-reboot", "--trace", trace])
+        if st != 0:
+            return f"exit {st}: {err}"
+        if out != "hello from long mode\nunassigned MMIO reads all-ones\n":
+            return f"serial output {out!r}"
+        mmio = [(r["addr"], r["size"], r["value"]) for r in read_trace(trace)
+                if r["detail"] == "mmio"]
+        if mmio != [("0xd0000000", "4", "0xffffffff"), ("0xd0000000", "8", "0xffffffffffffffff")]:
+            return f"mmio exits {mmio}"
+    return None
+
+
+@guest_test
+def test_first_serial_byte_is_first_thr_write():
+    with tempfile.TemporaryDirectory() as d:
+        trace = os.path.join(d, "t.csv")
+        st, out, err = mvm(["-bios", payload("longmode"), "-nodefaults", "-serial", "null",
+                            "-no-reboot", "--trace", trace])
+        if st != 0 or out:
+            return f"exit {st}, output {out!r} with -serial null"
+        rows = read_trace(trace)
+        first = [r for r in rows if r["event"] == "serial_first_byte"]
+        thr = [r for r in rows if r["event"] == "exit" and r["addr"] == "0x3f8" and r["dir"] == "w"]
+        if len(first) != 1 or first[0]["value"] != "0x68" or int(first[0]["time_ns"]) < int(thr[0]["time_ns"]):
+            return f"serial_first_byte {first}"
+    return None
+
+
+@guest_test
+def test_reset_without_no_reboot_reboots():
+    st, out, err = mvm(["-bios", payload("realmode"), "-nodefaults", "-serial", "stdio"], timeout=3)
+    if st is not None:
+        return f"exited ({st}) instead of rebooting"
+    if out.count("hello from real mode") < 2:
+        return f"booted {out.count('hello from real mode')} times in 3 s"
+    return None
+
+
+@guest_test
+def test_sigterm_ends_mvm_cleanly():
+    p = subprocess.Popen([MVM, "-bios", payload("firstexit"), "-nodefaults"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    p.terminate()
+    out, err = p.communicate(timeout=10)
+    if p.returncode != 0 or b"terminating on signal 15" not in err:
+        return f"exit {p.returncode}: {err!r}"
+    return None
+
+
+@guest_test
+def test_serial_input_reaches_guest():
+    st, out, err = mvm(["-bios", payload("echo"), "-nodefaults", "-serial", "stdio", "-no-reboot"],
+                       stdin=b"hello, guest q")
+    if st != 0 or out != "echo ready\nhello, guest q":
+        return f"exit {st}, output {out!r}, {err}"
+    return None
+
+
+@guest_test
+def test_serial_file_backend():
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "console.txt")
+        st, out, err = mvm(["-bios", payload("realmode"), "-serial", f"file:{path}", "-no-reboot"])
+        if st != 0 or out:
+            return f"exit {st}, stdout {out!r}"
+        with open(path) as f:
+            if not f.read().startswith("hello from real mode"):
+                return "file has no guest output"
+    return None
+
+
+@guest_test
+def test_isa_serial_off_removes_the_uart():
+    st, out, err = mvm(["-M", "microvm,isa-serial=off", "-bios", payload("realmode"),
+                        "-serial", "stdio", "-no-reboot"], timeout=5)
+    # Without a UART, LSR reads 0xff: the payload's THRE poll passes and the
+    # bytes go to an unassigned port, so nothing may reach stdout.
+    if st != 0 or out:
+        return f"exit {st}, output {out!r}"
+    return None
+
+
+BAD_INPUT = [
+    (["-frobnicate"], "unknown option '-frobnicate'"),
+    (["-kernel"], "needs an argument"),
+    (["-m", "lots", "-kernel", "x"], "-m: invalid size 'lots'"),
+    (["-kernel", "/nonexistent/vmlinux"], "cannot open kernel '/nonexistent/vmlinux'"),
+    (["-bios", "/nonexistent/fw.bin"], "cannot open firmware '/nonexistent/fw.bin'"),
+    (["-bios", "/etc/hostname"], "multiple of 64 KiB"),
+    (["-kernel", "/etc/hostname"], "neither an ELF vmlinux nor a bzImage"),
+    (["-M", "microvm,pit=maybe", "-kernel", "x"], "bad value 'maybe' for 'pit'"),
+    (["-M", "q35", "-kernel", "x"], "unsupported machine 'q35'"),
+    (["-cpu", "host,+warpdrive", "-kernel", "x"], "'warpdrive'"),
+]
+
+
+@guest_test
+def test_bad_input_one_line_and_status_2():
+    for args, msg in BAD_INPUT:
+        st, out, err = mvm(args)
+        first = err.splitlines()[0] if err else ""
+        if st != 2 or msg not in first or out:
+            return f"{args}: exit {st}, stderr {err!r}"
+    return None
+
+
+@guest_test
+def test_unwritable_trace_is_an_error_and_writes_nothing():
+    st, out, err = mvm(["-bios", payload("realmode"), "-nodefaults", "-no-reboot",
+                        "--trace", "/nonexistent/t.csv"])
+    if st != 1 or "cannot write trace '/nonexistent/t.csv'" not in err:
+        return f"exit {st}: {err!r}"
+    return None
+
+
+def run_guests():
+    if not have_kvm():
+        skip("guests", "no usable /dev/kvm")
+        return
+    for t in GUEST_TESTS:
+        if ARGS.k and ARGS.k not in t.__name__:
+            continue
+        try:
+            why = t()
+        except Exception as e:  # a broken test is a failure, not a crash of the run
+            why = f"{type(e).__name__}: {e}"
+        report(t.__name__, why is None, why)
+
+
+# ---- Linux boot ----
+
+def boot_linux(extra_machine="", append="console=ttyS0 reboot=t panic=-1", mem="256m"):
+    with tempfile.TemporaryDirectory() as d:
+        trace = os.path.join(d, "t.csv")
+        machine = "microvm" + extra_machine
+        args = ["-M", machine, "-m", mem, "-kernel", os.path.join(GUEST, "vmlinux"),
+                "-initrd", os.path.join(GUEST, "initramfs.cpio"), "-append", append,
+                "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio",
+                "-no-reboot", "--trace", trace]
+        t0 = time.monotonic()
+        st, out, err = mvm(args, timeout=LINUX_TIMEOUT)
+        wall = time.monotonic() - t0
+        rows = read_trace(trace) if os.path.exists(trace) else []
+    return st, out, err, rows, wall
+
+
+def test_linux_boots_to_init():
+    st, out, err, rows, wall = boot_linux()
+    if st != 0:
+        return f"exit {st} after {wall:.0f} s: {err[-500:]}"
+    if "Run /init as init process" not in out:
+        return "kernel log has no 'Run /init as init process'"
+    order = []
+    for r in rows:
+        if r["event"] == "marker" and r["detail"] in ("linux_start_kernel", "linux_start_user"):
+            order.append(r["detail"])
+        elif r["event"] == "serial_first_byte":
+            order.append("serial_first_byte")
+    if order[:3] != ["linux_start_kernel", "serial_first_byte", "linux_start_user"]:
+        return f"probe order {order}"
+    first_run = min(int(r["time_ns"]) for r in rows if r["event"] == "first_run")
+    init = [int(r["time_ns"]) for r in rows if r["detail"] == "linux_start_user"][0]
+    print(f"     first KVM_RUN -> init marker: {(init - first_run) / 1e9:.1f} s", flush=True)
+    return None
+
+
+def run_linux():
+    if not have_kvm():
+        skip("linux", "no usable /dev/kvm")
+        return
+    if not os.path.exists(os.path.join(GUEST, "vmlinux")):
+        report("test_linux_boots_to_init", False, "no guest kernel: run scripts/build-guest.sh")
+        return
+    why = test_linux_boots_to_init()
+    report("test_linux_boots_to_init", why is None, why)
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", choices=["unit", "guests", "linux"])
+    ap.add_argument("-k", help="run guest tests whose name contains this")
+    ARGS = ap.parse_args()
+    if not os.path.exists(MVM):
+        print(f"no {MVM}: run make first")
+        return 1
+    for part, fn in (("unit", run_unit), ("guests", run_guests), ("linux", run_linux)):
+        if ARGS.only in (None, part):
+            fn()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+/* test_bus.c: range registration, dispatch, unassigned accesses, counters. */
+#include <errno.h>
+#include <string.h>
+
+#include "bus.h"
+#include "check.h"
+
+struct fake_dev {
+	uint64_t last_offset;
+	unsigned last_size;
+	uint64_t last_value;
+	uint64_t read_value;
+};
+
+static uint64_t fake_read(void *dev, uint64_t offset, unsigned size)
+{
+	struct fake_dev *d = dev;
+
+	d->last_offset = offset;
+	d->last_size = size;
+	return d->read_value;
+}
+
+static void fake_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
+{
+	struct fake_dev *d = dev;
+
+	d->last_offset = offset;
+	d->last_size = size;
+	d->last_value = value;
+}
+
+static const struct bus_ops any_ops = { "fake", BUS_SIZE_ANY, fake_read, fake_write };
+static const struct bus_ops byte_ops = { "fake8", BUS_SIZE_1, fake_read, fake_write };
+
+static void test_bus_register_overlap_is_refused(void)
+{
+	struct bus b;
+	struct fake_dev d = { 0 };
+
+	bus_init(&b, "t");
+	CHECK_EQ(bus_register(&b, 0x100, 0x10, &any_ops, &d), 0);
+	CHECK_EQ(bus_register(&b, 0x10f, 1, &any_ops, &d), (uint64_t)-EEXIST);
+	CHECK_EQ(bus_register(&b, 0xf0, 0x11, &any_ops, &d), (uint64_t)-EEXIST);
+	CHECK_EQ(bus_register(&b, 0xf0, 0x10, &any_ops, &d), 0);
+	CHECK_EQ(bus_register(&b, 0x110, 1, &any_ops, &d), 0);
+	CHECK_EQ(b.nranges, 3);
+}
+
+static void test_bus_register_empty_or_wrapping_is_refused(void)
+{
+	struct bus b;
+
+	bus_init(&b, "t");
+	CHECK_EQ(bus_register(&b, 0x100, 0, &any_ops, NULL), (uint64_t)-EINVAL);
+	CHECK_EQ(bus_register(&b, ~0ULL, 2, &any_ops, NULL), (uint64_t)-EINVAL);
+	CHECK_EQ(bus_register(&b, 0x100, 1, NULL, NULL), (uint64_t)-EINVAL);
+	CHECK_EQ(bus_register(&b, ~0ULL, 1, &any_ops, NULL), 0);
+}
+
+static void test_bus_register_full_table_is_refused(void)
+{
+	struct bus b;
+
+	bus_init(&b, "t");
+	for (unsigned i = 0; i < BUS_MAX_RANGES; i++)
+		CHECK_EQ(bus_register(&b, i * 16, 16, &any_ops, NULL), 0);
+	CHECK_EQ(bus_register(&b, 0x10000, 1, &any_ops, NULL), (uint64_t)-ENOSPC);
+}
+
+static void test_bus_unassigned_reads_all_ones_and_counts(void)
+{
+	struct bus b;
+
+	bus_init(&b, "t");
+	CHECK_EQ(bus_read(&b, 0x80, 1), 0xff);
+	CHECK_EQ(bus_read(&b, 0x80, 2), 0xffff);
+	CHECK_EQ(bus_read(&b, 0x80, 4), 0xffffffff);
+	CHECK_EQ(bus_read(&b, 0x80, 8), ~0ULL);
+	bus_write(&b, 0x80, 1, 0);
+	CHECK_EQ(b.unassigned_reads, 4);
+	CHECK_EQ(b.unassigned_writes, 1);
+}
+
+static void test_bus_dispatch_passes_offset_size_value(void)
+{
+	struct bus b;
+	struct fake_dev d = { .read_value = 0x1234 };
+
+	bus_init(&b, "t");
+	CHECK_EQ(bus_register(&b, 0xfeb00000, 0x200, &any_ops, &d), 0);
+	bus_write(&b, 0xfeb00070, 4, 0xdeadbeef);
+	CHECK_EQ(d.last_offset, 0x70);
+	CHECK_EQ(d.last_size, 4);
+	CHECK_EQ(d.last_value, 0xdeadbeef);
+	CHECK_EQ(bus_read(&b, 0xfeb00008, 2), 0x1234);
+	CHECK_EQ(d.last_offset, 8);
+	CHECK_EQ(b.range[0].reads, 1);
+	CHECK_EQ(b.range[0].writes, 1);
+}
+
+static void test_bus_read_value_is_truncated_to_size(void)
+{
+	struct bus b;
+	struct fake_dev d = { .read_value = 0x11223344 };
+
+	bus_init(&b, "t");
+	CHECK_EQ(bus_register(&b, 0x10, 8, &any_ops, &d), 0);
+	CHECK_EQ(bus_read(&b, 0x10, 1), 0x44);
+}
+
+static void test_bus_unaccepted_size_is_unassigned(void)
+{
+	struct bus b;
+	struct fake_dev d = { .read_value = 0 };
+
+	bus_init(&b, "t");
+	CHECK_EQ(bus_register(&b, 0x3f8, 8, &byte_ops, &d), 0);
+	CHECK_EQ(bus_read(&b, 0x3f8, 2), 0xffff);
+	bus_write(&b, 0x3f8, 4, 1);
+	CHECK_EQ(d.last_size, 0);
+	CHECK_EQ(b.unassigned_reads, 1);
+	CHECK_EQ(b.unassigned_writes, 1);
+	CHECK_EQ(bus_read(&b, 0x3f8, 3), 0xffffff);
+}
+
+static void test_bus_access_straddling_the_end_is_unassigned(void)
+{
+	struct bus b;
+	struct fake_dev d = { .read_value = 0 };
+
+	bus_init(&b, "t");
+	CHECK_EQ(bus_register(&b, 0x510, 2, &any_ops, &d), 0);
+	CHECK_EQ(bus_read(&b, 0x511, 2), 0xffff);
+	CHECK_EQ(bus_read(&b, 0x510, 2), 0);
+	CHECK(bus_find(&b, 0x511, 1) != NULL);
+	CHECK(bus_find(&b, 0x511, 2) == NULL);
+}
+
+static void test_bus_lookup_finds_each_of_many_ranges(void)
+{
+	struct bus b;
+	struct fake_dev d[8];
+
+	bus_init(&b, "t");
+	/* Registered out of order; lookup must still find each. */
+	for (unsigned i = 0; i < 8; i++) {
+		unsigned slot = (i * 5) % 8;
+
+		d[slot].read_value = slot;
+		CHECK_EQ(bus_register(&b, 0x1000 + slot * 0x200, 0x200, &any_ops, &d[slot]), 0);
+	}
+	for (unsigned i = 0; i < 8; i++)
+		CHECK_EQ(bus_read(&b, 0x1000 + i * 0x200 + 0x1ff, 1), i);
+	CHECK_EQ(bus_read(&b, 0x1000 + 8 * 0x200, 1), 0xff);
+	CHECK_EQ(bus_read(&b, 0xfff, 1), 0xff);
+}
+
+int main(void)
+{
+	RUN(test_bus_register_overlap_is_refused);
+	RUN(test_bus_register_empty_or_wrapping_is_refused);
+	RUN(test_bus_register_full_table_is_refused);
+	RUN(test_bus_unassigned_reads_all_ones_and_counts);
+	RUN(test_bus_dispatch_passes_offset_size_value);
+	RUN(test_bus_read_value_is_truncated_to_size);
+	RUN(test_bus_unaccepted_size_is_unassigned);
+	RUN(test_bus_access_straddling_the_end_is_unassigned);
+	RUN(test_bus_lookup_finds_each_of_many_ranges);
+	return check_summary("bus");
+}

@@ -1,0 +1,221 @@
+/* test_config.c: the QEMU-compatible command line, good and bad. */
+#include <string.h>
+
+#include "check.h"
+#include "config.h"
+
+static struct vm_config c;
+static char err[256];
+
+/* Parse a NULL-terminated list of arguments (argv[0] is added). */
+static int parse(const char *const *args)
+{
+	char *argv[64] = { (char *)"mvm" };
+	static char store[64][256];
+	int argc = 1;
+
+	for (; args[argc - 1]; argc++) {
+		strncpy(store[argc], args[argc - 1], sizeof(store[0]) - 1);
+		argv[argc] = store[argc];
+	}
+	config_defaults(&c);
+	err[0] = 0;
+	return config_parse(&c, argc, argv, err, sizeof(err));
+}
+
+#define PARSE(...) parse((const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_config_defaults_are_qemus(void)
+{
+	CHECK_EQ(PARSE("-kernel", "vmlinux"), 0);
+	CHECK_EQ(c.ram_size, 128ULL << 20);
+	CHECK_EQ(c.cpus, 1);
+	CHECK_EQ(c.serial, SERIAL_STDIO);
+	CHECK(c.isa_serial && c.option_roms && c.auto_kernel_cmdline);
+	CHECK_EQ(c.pit, ONOFFAUTO_AUTO);
+	CHECK_EQ(c.pic, ONOFFAUTO_AUTO);
+	CHECK_EQ(c.rtc, ONOFFAUTO_AUTO);
+	CHECK(!c.no_reboot);
+}
+
+static void test_config_seed_command_line_parses(void)
+{
+	CHECK_EQ(PARSE("-M", "microvm", "-enable-kvm", "-cpu", "host", "-m", "512m", "-kernel",
+		       "vmlinux", "-append", "earlyprintk=ttyS0 console=ttyS0", "-nodefaults",
+		       "-no-user-config", "-nographic", "-serial", "stdio"),
+		 0);
+	CHECK_EQ(c.ram_size, 512ULL << 20);
+	CHECK(!strcmp(c.kernel, "vmlinux"));
+	CHECK(!strcmp(c.append, "earlyprintk=ttyS0 console=ttyS0"));
+	CHECK(c.nodefaults && c.nographic);
+	CHECK_EQ(c.serial, SERIAL_STDIO);
+}
+
+static void test_config_machine_options(void)
+{
+	CHECK_EQ(PARSE("-M", "microvm,x-option-roms=off,pit=off,pic=off,isa-serial=off,rtc=on,"
+			     "auto-kernel-cmdline=off,kernel-irqchip=split,acpi=off,pvm-compat=off",
+		       "-kernel", "k"),
+		 0);
+	CHECK(!c.option_roms && !c.isa_serial && !c.auto_kernel_cmdline);
+	CHECK_EQ(c.pit, ONOFFAUTO_OFF);
+	CHECK_EQ(c.pic, ONOFFAUTO_OFF);
+	CHECK_EQ(c.rtc, ONOFFAUTO_ON);
+	CHECK_EQ(c.irqchip, IRQCHIP_SPLIT);
+	CHECK_EQ(c.pvm_compat, ONOFFAUTO_OFF);
+	CHECK_EQ(PARSE("-machine", "type=microvm,accel=kvm", "-kernel", "k"), 0);
+}
+
+static void test_config_bad_machine_options_name_the_problem(void)
+{
+	CHECK(PARSE("-M", "pc", "-kernel", "k") != 0);
+	CHECK(strstr(err, "'pc'"));
+	CHECK(PARSE("-M", "microvm,pit=maybe", "-kernel", "k") != 0);
+	CHECK(strstr(err, "'maybe'") && strstr(err, "'pit'"));
+	CHECK(PARSE("-M", "microvm,warp=on", "-kernel", "k") != 0);
+	CHECK(strstr(err, "'warp'"));
+	CHECK(PARSE("-M", "microvm,acpi=on", "-kernel", "k") != 0);
+	CHECK(PARSE("-M", "microvm,pit", "-kernel", "k") != 0);
+	CHECK(strstr(err, "needs a value"));
+	CHECK(PARSE("-M", "microvm,kernel-irqchip=off", "-kernel", "k") != 0);
+}
+
+static void test_config_sizes(void)
+{
+	uint64_t b;
+
+	CHECK_EQ(config_parse_size("256", &b), 0);
+	CHECK_EQ(b, 256ULL << 20);
+	CHECK_EQ(config_parse_size("1G", &b), 0);
+	CHECK_EQ(b, 1ULL << 30);
+	CHECK_EQ(config_parse_size("65536k", &b), 0);
+	CHECK_EQ(b, 64ULL << 20);
+	CHECK(config_parse_size("", &b) != 0);
+	CHECK(config_parse_size("-1", &b) != 0);
+	CHECK(config_parse_size("0", &b) != 0);
+	CHECK(config_parse_size("12Q", &b) != 0);
+	CHECK(config_parse_size("1MM", &b) != 0);
+	CHECK(config_parse_size("99999999999999999999", &b) != 0);
+	CHECK(config_parse_size("20000000T", &b) != 0);
+	CHECK_EQ(PARSE("-m", "size=64M", "-kernel", "k"), 0);
+	CHECK_EQ(c.ram_size, 64ULL << 20);
+	CHECK(PARSE("-m", "lots", "-kernel", "k") != 0);
+	CHECK(strstr(err, "'lots'"));
+}
+
+static void test_config_smp(void)
+{
+	CHECK_EQ(PARSE("-smp", "2", "-kernel", "k"), 0);
+	CHECK_EQ(c.cpus, 2);
+	CHECK_EQ(c.maxcpus, 2);
+	CHECK_EQ(PARSE("-smp", "cpus=2,maxcpus=4", "-kernel", "k"), 0);
+	CHECK_EQ(c.maxcpus, 4);
+	CHECK_EQ(PARSE("-smp", "sockets=2,cores=2", "-kernel", "k"), 0);
+	CHECK_EQ(c.cpus, 4);
+	CHECK(PARSE("-smp", "0", "-kernel", "k") != 0);
+	CHECK(PARSE("-smp", "cpus=4,maxcpus=2", "-kernel", "k") != 0);
+	CHECK(PARSE("-smp", "300", "-kernel", "k") != 0);
+	CHECK(PARSE("-smp", "2,books=1", "-kernel", "k") != 0);
+	CHECK(strstr(err, "'books'"));
+}
+
+static void test_config_cpu_features(void)
+{
+	CHECK_EQ(PARSE("-cpu", "host,-arch-capabilities,+x2apic,kvmclock=off,invtsc", "-kernel", "k"), 0);
+	CHECK_EQ(c.nfeatures, 4);
+	CHECK(!strcmp(c.features[0].name, "arch-capabilities") && !c.features[0].on);
+	CHECK(c.features[1].on);
+	CHECK(!c.features[2].on);
+	CHECK(c.features[3].on);
+	CHECK(PARSE("-cpu", "qemu64", "-kernel", "k") != 0);
+	CHECK(PARSE("-cpu", "host,+warpdrive", "-kernel", "k") != 0);
+	CHECK(strstr(err, "'warpdrive'"));
+	CHECK(PARSE("-cpu", "host,x2apic=sometimes", "-kernel", "k") != 0);
+}
+
+static void test_config_serial_backends(void)
+{
+	CHECK_EQ(PARSE("-serial", "file:/tmp/out", "-kernel", "k"), 0);
+	CHECK_EQ(c.serial, SERIAL_FILE);
+	CHECK(!strcmp(c.serial_path, "/tmp/out"));
+	CHECK_EQ(PARSE("-serial", "none", "-kernel", "k"), 0);
+	CHECK_EQ(c.serial, SERIAL_NONE);
+	CHECK_EQ(PARSE("-serial", "null", "-kernel", "k"), 0);
+	CHECK_EQ(c.serial, SERIAL_NULL);
+	CHECK(PARSE("-serial", "tcp:localhost:4444", "-kernel", "k") != 0);
+	CHECK(PARSE("-serial", "file:", "-kernel", "k") != 0);
+	CHECK(PARSE("-serial", "stdio", "-serial", "stdio", "-kernel", "k") != 0);
+}
+
+static void test_config_nodefaults_without_serial_has_no_serial(void)
+{
+	CHECK_EQ(PARSE("-nodefaults", "-kernel", "k"), 0);
+	CHECK_EQ(c.serial, SERIAL_NONE);
+	CHECK_EQ(PARSE("-nodefaults", "-serial", "stdio", "-kernel", "k"), 0);
+	CHECK_EQ(c.serial, SERIAL_STDIO);
+}
+
+static void test_config_accel_and_display(void)
+{
+	CHECK_EQ(PARSE("-accel", "kvm,kernel-irqchip=on", "-display", "none", "-kernel", "k"), 0);
+	CHECK_EQ(c.irqchip, IRQCHIP_ON);
+	CHECK(PARSE("-accel", "tcg", "-kernel", "k") != 0);
+	CHECK(PARSE("-display", "gtk", "-kernel", "k") != 0);
+}
+
+static void test_config_double_dash_and_probes(void)
+{
+	CHECK_EQ(PARSE("--kernel", "k", "--trace", "t.csv", "--probe-summary", "--no-reboot"), 0);
+	CHECK(!strcmp(c.trace_path, "t.csv"));
+	CHECK(c.probe_summary && c.no_reboot);
+	CHECK(PARSE("--trace-format", "xml", "-kernel", "k") != 0);
+}
+
+static void test_config_unknown_and_missing_arguments(void)
+{
+	CHECK(PARSE("-kernel", "k", "-frobnicate") != 0);
+	CHECK(strstr(err, "'-frobnicate'"));
+	CHECK(PARSE("-kernel") != 0);
+	CHECK(strstr(err, "needs an argument"));
+	CHECK(PARSE("-kernel", "k", "stray") != 0);
+	CHECK(strstr(err, "'stray'"));
+	CHECK(PARSE("-") != 0);
+}
+
+static void test_config_needs_something_to_boot(void)
+{
+	CHECK(PARSE("-m", "64") != 0);
+	CHECK(strstr(err, "-kernel or -bios"));
+	CHECK(PARSE("-bios", "fw.bin", "-initrd", "i") != 0);
+	CHECK(PARSE("-bios", "fw.bin", "-append", "x") != 0);
+	CHECK_EQ(PARSE("-bios", "fw.bin"), 0);
+	CHECK_EQ(PARSE("--help"), 0);
+	CHECK(c.help);
+	CHECK_EQ(PARSE("-version"), 0);
+	CHECK(c.version);
+}
+
+static void test_config_name(void)
+{
+	CHECK_EQ(PARSE("-name", "guest=vm1,debug-threads=on", "-kernel", "k"), 0);
+	CHECK(!strncmp(c.name, "vm1", 3));
+}
+
+int main(void)
+{
+	RUN(test_config_defaults_are_qemus);
+	RUN(test_config_seed_command_line_parses);
+	RUN(test_config_machine_options);
+	RUN(test_config_bad_machine_options_name_the_problem);
+	RUN(test_config_sizes);
+	RUN(test_config_smp);
+	RUN(test_config_cpu_features);
+	RUN(test_config_serial_backends);
+	RUN(test_config_nodefaults_without_serial_has_no_serial);
+	RUN(test_config_accel_and_display);
+	RUN(test_config_double_dash_and_probes);
+	RUN(test_config_unknown_and_missing_arguments);
+	RUN(test_config_needs_something_to_boot);
+	RUN(test_config_name);
+	return check_summary("config");
+}

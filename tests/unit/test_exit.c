@@ -1,0 +1,240 @@
+/* test_exit.c: exit decoding and dispatch with fabricated kvm_run structures. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "exit.h"
+
+struct rec {
+	uint64_t offset;
+	unsigned size;
+	uint64_t value;
+	unsigned writes;
+	unsigned reads;
+};
+
+static uint64_t rec_read(void *dev, uint64_t offset, unsigned size)
+{
+	struct rec *r = dev;
+
+	r->offset = offset;
+	r->size = size;
+	r->reads++;
+	return 0x5a;
+}
+
+static void rec_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
+{
+	struct rec *r = dev;
+
+	r->offset = offset;
+	r->size = size;
+	r->value = value;
+	r->writes++;
+}
+
+static const struct bus_ops rec_ops = { "rec", BUS_SIZE_ANY, rec_read, rec_write };
+
+static struct kvm_run *run;
+static struct bus pio, mmio;
+static struct rec dev;
+
+static void setup(void)
+{
+	static union {
+		struct kvm_run run;
+		uint8_t page[4096];
+	} page;
+
+	memset(&page, 0, sizeof(page));
+	run = &page.run;
+	memset(&dev, 0, sizeof(dev));
+	bus_init(&pio, "pio");
+	bus_init(&mmio, "mmio");
+	CHECK_EQ(bus_register(&pio, 0x3f8, 8, &rec_ops, &dev), 0);
+	CHECK_EQ(bus_register(&mmio, 0xfeb00000, 0x200, &rec_ops, &dev), 0);
+}
+
+static void io_exit(int dir, uint16_t port, uint8_t size, uint32_t count)
+{
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = (uint8_t)dir;
+	run->io.port = port;
+	run->io.size = size;
+	run->io.count = count;
+	run->io.data_offset = 1024;
+}
+
+static uint8_t *io_data(void)
+{
+	return (uint8_t *)run + 1024;
+}
+
+static void test_exit_io_out_dispatches_value(void)
+{
+	struct exit_access a;
+
+	setup();
+	io_exit(KVM_EXIT_IO_OUT, 0x3f9, 1, 1);
+	io_data()[0] = 0x41;
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(dev.offset, 1);
+	CHECK_EQ(dev.value, 0x41);
+	CHECK_EQ(a.addr, 0x3f9);
+	CHECK_EQ(a.write, 1);
+	CHECK_EQ(a.value, 0x41);
+}
+
+static void test_exit_io_in_fills_data(void)
+{
+	struct exit_access a;
+
+	setup();
+	io_exit(KVM_EXIT_IO_IN, 0x3fd, 1, 1);
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(io_data()[0], 0x5a);
+	CHECK_EQ(a.value, 0x5a);
+	CHECK_EQ(a.write, 0);
+}
+
+static void test_exit_io_in_unassigned_reads_all_ones(void)
+{
+	struct exit_access a;
+
+	setup();
+	io_exit(KVM_EXIT_IO_IN, 0xcf8, 4, 1);
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(exit_le_load(io_data(), 4), 0xffffffff);
+}
+
+static void test_exit_string_io_dispatches_every_item(void)
+{
+	struct exit_access a;
+
+	setup();
+	io_exit(KVM_EXIT_IO_OUT, 0x3f8, 1, 5);
+	memcpy(io_data(), "hello", 5);
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(dev.writes, 5);
+	CHECK_EQ(dev.value, 'o');
+	CHECK_EQ(a.value, 'h');
+}
+
+static void test_exit_mmio_write_and_read(void)
+{
+	struct exit_access a;
+
+	setup();
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = 0xfeb00070;
+	run->mmio.len = 4;
+	run->mmio.is_write = 1;
+	exit_le_store(run->mmio.data, 4, 0x12345678);
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(dev.offset, 0x70);
+	CHECK_EQ(dev.value, 0x12345678);
+	run->mmio.is_write = 0;
+	run->mmio.len = 8;
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(exit_le_load(run->mmio.data, 8), 0x5a);
+	CHECK_EQ(a.size, 8);
+}
+
+static void test_exit_mmio_oversized_length_is_unassigned(void)
+{
+	struct exit_access a;
+
+	setup();
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = 0xfeb00000;
+	run->mmio.len = 64;
+	run->mmio.is_write = 1;
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(dev.writes, 0);
+	CHECK_EQ(mmio.unassigned_writes, 1);
+}
+
+static void test_exit_shutdown_and_system_events(void)
+{
+	struct exit_access a;
+
+	setup();
+	run->exit_reason = KVM_EXIT_SHUTDOWN;
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_SHUTDOWN);
+	run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
+	run->system_event.type = KVM_SYSTEM_EVENT_RESET;
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_RESET);
+	run->system_event.type = KVM_SYSTEM_EVENT_SHUTDOWN;
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_SHUTDOWN);
+	run->system_event.type = 99;
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+}
+
+static void emulation_failure(const uint8_t *insn, uint8_t len)
+{
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->emulation_failure.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	run->emulation_failure.ndata = 3;
+	run->emulation_failure.flags = KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+	run->emulation_failure.insn_size = len;
+	memcpy(run->emulation_failure.insn_bytes, insn, len);
+}
+
+static void test_exit_int3_emulation_failure_is_int3(void)
+{
+	struct exit_access a;
+
+	setup();
+	emulation_failure((const uint8_t[]){ 0xcc }, 1);
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_INT3);
+}
+
+static void test_exit_other_emulation_failure_fails(void)
+{
+	struct exit_access a;
+
+	setup();
+	emulation_failure((const uint8_t[]){ 0x48, 0x0f, 0xc7, 0x0e }, 4);
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	emulation_failure((const uint8_t[]){ 0xcc }, 1);
+	run->emulation_failure.flags = 0; /* bytes not valid: cannot know */
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+}
+
+static void test_exit_unknown_reason_fails(void)
+{
+	struct exit_access a;
+
+	setup();
+	run->exit_reason = 0x7777;
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	run->exit_reason = KVM_EXIT_HLT; /* never with an in-kernel LAPIC */
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+}
+
+static void test_exit_intr_and_eoi(void)
+{
+	struct exit_access a;
+
+	setup();
+	run->exit_reason = KVM_EXIT_INTR;
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	run->exit_reason = KVM_EXIT_IOAPIC_EOI;
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_EOI);
+}
+
+int main(void)
+{
+	RUN(test_exit_io_out_dispatches_value);
+	RUN(test_exit_io_in_fills_data);
+	RUN(test_exit_io_in_unassigned_reads_all_ones);
+	RUN(test_exit_string_io_dispatches_every_item);
+	RUN(test_exit_mmio_write_and_read);
+	RUN(test_exit_mmio_oversized_length_is_unassigned);
+	RUN(test_exit_shutdown_and_system_events);
+	RUN(test_exit_int3_emulation_failure_is_int3);
+	RUN(test_exit_other_emulation_failure_fails);
+	RUN(test_exit_unknown_reason_fails);
+	RUN(test_exit_intr_and_eoi);
+	return check_summary("exit");
+}

@@ -1,0 +1,98 @@
+/* test_probe.c: probe buffers, drop counting, CSV output merged by time. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "boot_markers.h"
+#include "check.h"
+#include "probe.h"
+
+static char *slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+static void test_probe_off_records_nothing(void)
+{
+	probes_attach(0); /* no buffers: probes are off */
+	CHECK(!probes_on());
+	probe_emit(PROBE_MARKER, 0xf4, 6);
+	CHECK_EQ(probes_dropped(), 0);
+}
+
+static void test_probe_full_buffer_drops_and_counts(void)
+{
+	CHECK_EQ(probes_init(1, 2), 0);
+	probes_attach(0);
+	probe_emit(PROBE_VMM_START, 0, 0);
+	probe_emit(PROBE_VM_CREATED, 0, 0);
+	probe_emit(PROBE_MARKER, 0xf4, 6);
+	probe_emit(PROBE_MARKER, 0xf4, 7);
+	CHECK_EQ(probe_tls->n, 2);
+	CHECK_EQ(probes_dropped(), 2);
+	probes_free();
+}
+
+static void test_probe_csv_merges_threads_by_time(void)
+{
+	char path[] = "/tmp/mvm-probe-XXXXXX";
+	int fd = mkstemp(path);
+	const char *csv;
+
+	close(fd);
+	CHECK_EQ(probes_init(2, 16), 0);
+	probes_attach(0);
+	probe_emit_at(100, PROBE_VMM_START, 0, 0, 0, PROBE_DIR_NONE, 0);
+	probe_emit_at(400, PROBE_SHUTDOWN, 0, 0, 0, PROBE_DIR_NONE, 0);
+	probes_attach(1); /* vCPU 0 */
+	probe_emit_at(200, PROBE_EXIT, 2, 0xf4, 1, PROBE_DIR_WRITE, 6);
+	probe_emit_at(300, PROBE_MARKER, 0, 0xf4, 0, PROBE_DIR_NONE, MARKER_LINUX_START_USER);
+	CHECK_EQ(probes_write_csv(path), 0);
+	csv = slurp(path);
+	CHECK(csv != NULL);
+	CHECK(!strcmp(csv, "time_ns,vcpu,event,detail,addr,size,dir,value\n"
+			   "100,-1,vmm_start,,0x0,0,,0x0\n"
+			   "200,0,exit,io,0xf4,1,w,0x6\n"
+			   "300,0,marker,linux_start_user,0xf4,0,,0x7\n"
+			   "400,-1,shutdown,,0x0,0,,0x0\n"));
+	unlink(path);
+	probes_free();
+}
+
+static void test_probe_csv_to_unwritable_path_fails_cleanly(void)
+{
+	CHECK_EQ(probes_init(1, 4), 0);
+	probes_attach(0);
+	probe_emit(PROBE_VMM_START, 0, 0);
+	CHECK_EQ(probes_write_csv("/nonexistent-dir/t.csv"), (uint64_t)-ENOENT);
+	probes_free();
+}
+
+static void test_probe_names(void)
+{
+	CHECK(!strcmp(probe_kind_name(PROBE_SERIAL_FIRST_BYTE), "serial_first_byte"));
+	CHECK(!strcmp(probe_kind_name(999), "unknown"));
+	CHECK(!strcmp(boot_marker_name(MARKER_LINUX_START_KERNEL), "linux_start_kernel"));
+	CHECK(boot_marker_name(42) == NULL);
+	CHECK(!strcmp(probe_exit_reason_name(2), "io"));
+}
+
+int main(void)
+{
+	RUN(test_probe_off_records_nothing);
+	RUN(test_probe_full_buffer_drops_and_counts);
+	RUN(test_probe_csv_merges_threads_by_time);
+	RUN(test_probe_csv_to_unwritable_path_fails_cleanly);
+	RUN(test_probe_names);
+	return check_summary("probe");
+}
