@@ -25,13 +25,14 @@ FDT_LIBS := $(shell pkg-config --libs libfdt 2>/dev/null || echo -lfdt)
 TRACE_CFLAGS := $(shell pkg-config --cflags libtracefs libtraceevent 2>/dev/null)
 TRACE_LIBS := $(shell pkg-config --libs libtracefs libtraceevent 2>/dev/null)
 
-VMM_SRCS := vmm/main.c vmm/microvm.c vmm/config.c vmm/cpuid.c vmm/vm.c vmm/vcpu.c \
-	vmm/exit.c vmm/bus.c vmm/mem.c vmm/evloop.c vmm/log.c \
+VMM_SRCS := vmm/main.c vmm/microvm.c vmm/microvm_run.c vmm/config.c vmm/cpuid.c vmm/vm.c \
+	vmm/vcpu.c vmm/exit.c vmm/bus.c vmm/mem.c vmm/evloop.c vmm/log.c vmm/irqchip.c \
 	vmm/boot/linux.c vmm/boot/longmode.c vmm/boot/firmware.c vmm/boot/image.c \
-	vmm/dev/serial.c vmm/dev/marker.c probes/probe.c
+	vmm/boot/mptable.c vmm/dev/serial.c vmm/dev/marker.c vmm/dev/ioapic.c \
+	vmm/dev/pic.c vmm/dev/pit.c vmm/dev/rtc.c probes/probe.c
 
 # Unit tests: test name -> the sources it links besides itself.
-UNIT_TESTS := bus serial exit linux config mem probe marker
+UNIT_TESTS := bus serial exit linux config mem probe marker ioapic mptable cpuid pic pit rtc
 UNIT_DEPS_bus := vmm/bus.c
 UNIT_DEPS_serial := vmm/dev/serial.c vmm/bus.c
 UNIT_DEPS_exit := vmm/exit.c vmm/bus.c
@@ -40,6 +41,12 @@ UNIT_DEPS_config := vmm/config.c vmm/cpuid.c
 UNIT_DEPS_mem := vmm/mem.c
 UNIT_DEPS_probe := probes/probe.c
 UNIT_DEPS_marker := vmm/dev/marker.c probes/probe.c vmm/bus.c
+UNIT_DEPS_ioapic := vmm/dev/ioapic.c vmm/bus.c
+UNIT_DEPS_mptable := vmm/boot/mptable.c vmm/mem.c
+UNIT_DEPS_cpuid := vmm/cpuid.c
+UNIT_DEPS_pic := vmm/dev/pic.c vmm/bus.c
+UNIT_DEPS_pit := vmm/dev/pit.c vmm/bus.c
+UNIT_DEPS_rtc := vmm/dev/rtc.c vmm/bus.c
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 

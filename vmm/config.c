@@ -42,8 +42,7 @@ void config_defaults(struct vm_config *c)
 	c->isa_serial = true;
 	c->option_roms = true;
 	c->auto_kernel_cmdline = true;
-	/* QEMU's microvm default is split; until the userspace IOAPIC exists: on. */
-	c->irqchip = IRQCHIP_ON;
+	c->irqchip = IRQCHIP_SPLIT; /* microvm's default_kernel_irqchip_split */
 }
 
 static int fail(char *err, size_t len, const char *fmt, ...)

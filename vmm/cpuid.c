@@ -78,14 +78,55 @@ bool cpuid_apply_feature(struct kvm_cpuid2 *cpuid, const char *name, bool on)
 	return true;
 }
 
-void cpuid_set_apic_id(struct kvm_cpuid2 *cpuid, unsigned apic_id)
+/* Topology: all vCPUs are cores of one package, one thread each. */
+static void set_leaf_b(struct kvm_cpuid_entry2 *e, unsigned apic_id, unsigned ncpus, unsigned shift)
 {
+	e->edx = apic_id;
+	if (e->index == 0) {
+		e->eax = 0;
+		e->ebx = 1;
+		e->ecx = (1u << 8); /* level 0: SMT */
+	} else if (e->index == 1) {
+		e->eax = shift;
+		e->ebx = ncpus;
+		e->ecx = (2u << 8) | 1; /* level 1: core */
+	} else {
+		e->eax = e->ebx = 0;
+		e->ecx = e->index; /* invalid level: end of the list */
+	}
+}
+
+void cpuid_set_topology(struct kvm_cpuid2 *cpuid, unsigned apic_id, unsigned ncpus)
+{
+	unsigned shift = 0;
+
+	while ((1u << shift) < ncpus)
+		shift++;
 	for (uint32_t i = 0; i < cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
 
-		if (e->function == 1)
-			e->ebx = (e->ebx & 0x00ffffffu) | (apic_id << 24);
-		else if (e->function == 0xb || e->function == 0x1f)
-			e->edx = apic_id;
+		if (e->function == 1) {
+			e->ebx = (e->ebx & 0xffff) | (apic_id << 24) | ((1u << shift) << 16);
+			e->edx = ncpus > 1 ? e->edx | (1u << 28) : e->edx & ~(1u << 28); /* HTT */
+		} else if (e->function == 4) {
+			e->eax = (e->eax & 0x03ffffff) | (((1u << shift) - 1) << 26);
+		} else if (e->function == 0xb || e->function == 0x1f) {
+			set_leaf_b(e, apic_id, ncpus, shift);
+		}
+	}
+}
+
+void cpuid_set_platform(struct kvm_cpuid2 *cpuid, bool tsc_deadline)
+{
+	/* KVM emulates the TSC-deadline timer but does not list it as supported:
+	 * without it a guest with neither PIT nor PIC cannot calibrate its timer. */
+	if (tsc_deadline)
+		cpuid_apply_feature(cpuid, "tsc-deadline", true);
+	for (uint32_t i = 0; i < cpuid->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+		/* KVM_FEATURE_MSI_EXT_DEST_ID: our IOAPIC has 8-bit destinations only. */
+		if (e->function == 0x40000001)
+			e->eax &= ~(1u << 15);
 	}
 }

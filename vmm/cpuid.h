@@ -21,7 +21,12 @@ bool cpuid_feature_known(const char *name);
 /* Set or clear feature (name) in every matching entry; false if unknown. */
 bool cpuid_apply_feature(struct kvm_cpuid2 *cpuid, const char *name, bool on);
 
-/* Write (apic_id) into leaf 1 EBX[31:24] and the x2APIC ID leaves 0xb/0x1f. */
-void cpuid_set_apic_id(struct kvm_cpuid2 *cpuid, unsigned apic_id);
+/* Identity and topology of vCPU (apic_id) of (ncpus): APIC IDs in leaves 1,
+ * 0xb and 0x1f, one package of ncpus single-thread cores (leaves 1, 4, 0xb). */
+void cpuid_set_topology(struct kvm_cpuid2 *cpuid, unsigned apic_id, unsigned ncpus);
+
+/* Platform adjustments: TSC-deadline timer when KVM emulates it, no
+ * extended MSI destination IDs. */
+void cpuid_set_platform(struct kvm_cpuid2 *cpuid, bool tsc_deadline);
 
 #endif

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "clock.h"
+
 #define EVLOOP_MAX 64
 
 typedef void (*evloop_cb)(void *ctx, uint32_t events);
@@ -33,5 +35,22 @@ void evloop_del(struct evloop *l, int fd);
 int evloop_run_once(struct evloop *l, int timeout_ms);
 
 void evloop_close(struct evloop *l);
+
+/* A device timer: a CLOCK_MONOTONIC timerfd in the loop that calls
+ * (expired)(dev) when the deadline given through its vtimer passes. */
+struct evloop_timer {
+	int fd;
+	void (*expired)(void *dev);
+	void *dev;
+};
+
+int evloop_add_timer(struct evloop *l, struct evloop_timer *t, void (*expired)(void *dev),
+		     void *dev) __attribute__((warn_unused_result));
+
+/* The vtimer a device arms (thread-safe: vCPU threads arm it too). */
+struct vtimer evloop_vtimer(struct evloop_timer *t);
+
+/* The host clocks, as devices see them. */
+struct vclock evloop_host_clock(void);
 
 #endif

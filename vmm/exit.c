@@ -78,6 +78,7 @@ enum exit_action exit_dispatch(struct kvm_run *run, struct bus *pio, struct bus 
 		dispatch_mmio(run, mmio, access);
 		return EXIT_CONTINUE;
 	case KVM_EXIT_INTR:
+	case KVM_EXIT_IRQ_WINDOW_OPEN: /* the vCPU loop injects what is pending */
 		return EXIT_CONTINUE;
 	case KVM_EXIT_SHUTDOWN:
 		return EXIT_SHUTDOWN;

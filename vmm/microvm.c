@@ -1,13 +1,10 @@
 /* microvm.c: the board: what is where, wired in one readable place. */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,22 +12,41 @@
 #include "boot/image.h"
 #include "boot/linux.h"
 #include "boot/longmode.h"
+#include "boot/mptable.h"
 #include "log.h"
 #include "microvm.h"
 #include "probe.h"
 
 /* Guest command-line workarounds for the nested kvm_pvm backend, whose
- * emulator lacks these instructions (see docs: host-kvm). */
+ * emulator lacks these instructions (README: "This project's machines"). */
 #define PVM_COMPAT_ARGS "noxsave clearcpuid=141,151,154,158,295,306,308,514,515"
 
 #define E820_RAM 1
 #define E820_RESERVED 2
-#define MPTABLE_AREA 0x9fc00ULL /* MP table / "EBDA" below 640 KiB */
 
 static int input_error(const char *what, const char *path, int err)
 {
 	log_err("%s '%s': %s", what, path, strerror(-err));
 	return MICROVM_EINPUT;
+}
+
+/* ---- machine options, with QEMU's meaning of "auto" ---- */
+
+static int resolve_options(struct microvm *m)
+{
+	const struct vm_config *c = m->cfg;
+
+	m->has_pit = c->pit != ONOFFAUTO_OFF;
+	m->has_pic = c->pic != ONOFFAUTO_OFF;
+	/* rtc=auto means "on unless KVM", and mvm always runs on KVM. */
+	m->has_rtc = c->rtc == ONOFFAUTO_ON;
+	/* QEMU: the ISA serial exists only if serial0 has a backend. */
+	m->has_serial = c->isa_serial && c->serial != SERIAL_NONE;
+	if (c->irqchip == IRQCHIP_ON && !m->has_pic) {
+		log_err("pic=off needs kernel-irqchip=split (KVM's own irqchip always has a PIC)");
+		return MICROVM_EINPUT;
+	}
+	return MICROVM_OK;
 }
 
 /* ---- kernel command line ---- */
@@ -118,11 +134,13 @@ static void serial_out(void *ctx, const uint8_t *buf, size_t n)
 	}
 }
 
-static int open_serial_backend(struct microvm *m)
+static int setup_serial(struct microvm *m)
 {
 	const struct vm_config *c = m->cfg;
 
 	m->serial_fd = -1;
+	if (!m->has_serial)
+		return MICROVM_OK;
 	if (c->serial == SERIAL_STDIO)
 		m->serial_fd = STDOUT_FILENO;
 	if (c->serial == SERIAL_FILE) {
@@ -130,43 +148,102 @@ static int open_serial_backend(struct microvm *m)
 		if (m->serial_fd < 0)
 			return input_error("cannot open serial output", c->serial_path, -errno);
 	}
+	serial_init(&m->serial, irqchip_line(&m->irqchip, SERIAL_COM1_IRQ),
+		    (struct serial_sink){ serial_out, m });
+	return bus_register(&m->pio, SERIAL_COM1_BASE, SERIAL_NREGS, &serial_ops, &m->serial)
+		       ? MICROVM_EVMM : MICROVM_OK;
+}
+
+static void pit_expired(void *dev)
+{
+	pit_timer_expired(dev);
+}
+
+static void rtc_expired(void *dev)
+{
+	rtc_timer_expired(dev);
+}
+
+/* The memory-size bytes microvm writes into CMOS (spec section 7). */
+static void set_cmos_memory(struct microvm *m)
+{
+	uint64_t low = m->mem.below_4g, high = m->mem.above_4g, v;
+
+	v = low / 1024 < 640 ? low / 1024 : 640;
+	rtc_set_cmos(&m->rtc, 0x15, (uint8_t)v);
+	rtc_set_cmos(&m->rtc, 0x16, (uint8_t)(v >> 8));
+	v = (low - MEM_1M) / 1024 < 65535 ? (low - MEM_1M) / 1024 : 65535;
+	rtc_set_cmos(&m->rtc, 0x17, (uint8_t)v);
+	rtc_set_cmos(&m->rtc, 0x18, (uint8_t)(v >> 8));
+	rtc_set_cmos(&m->rtc, 0x30, (uint8_t)v);
+	rtc_set_cmos(&m->rtc, 0x31, (uint8_t)(v >> 8));
+	v = low > 16 * MEM_1M ? (low - 16 * MEM_1M) / 65536 : 0;
+	v = v < 65535 ? v : 65535;
+	rtc_set_cmos(&m->rtc, 0x34, (uint8_t)v);
+	rtc_set_cmos(&m->rtc, 0x35, (uint8_t)(v >> 8));
+	v = high / 65536;
+	rtc_set_cmos(&m->rtc, 0x5b, (uint8_t)v);
+	rtc_set_cmos(&m->rtc, 0x5c, (uint8_t)(v >> 8));
+	rtc_set_cmos(&m->rtc, 0x5d, (uint8_t)(v >> 16));
+}
+
+static int setup_timers_devices(struct microvm *m)
+{
+	struct vclock clock = evloop_host_clock();
+
+	/* With kernel-irqchip=on the PIT is KVM's (created with the irqchip). */
+	if (m->has_pit && m->cfg->irqchip == IRQCHIP_SPLIT) {
+		if (evloop_add_timer(&m->loop, &m->pit_timer, pit_expired, &m->pit))
+			return MICROVM_EVMM;
+		pit_init(&m->pit, irqchip_line(&m->irqchip, PIT_IRQ), clock,
+			 evloop_vtimer(&m->pit_timer));
+		if (bus_register(&m->pio, PIT_BASE, PIT_NPORTS, &pit_ops, &m->pit))
+			return MICROVM_EVMM;
+	}
+	if (m->has_rtc) {
+		if (evloop_add_timer(&m->loop, &m->rtc_timer, rtc_expired, &m->rtc))
+			return MICROVM_EVMM;
+		rtc_init(&m->rtc, irqchip_line(&m->irqchip, RTC_IRQ), clock,
+			 evloop_vtimer(&m->rtc_timer));
+		set_cmos_memory(m);
+		if (bus_register(&m->pio, RTC_PORT_BASE, RTC_PORT_LEN, &rtc_ops, &m->rtc))
+			return MICROVM_EVMM;
+	}
 	return MICROVM_OK;
 }
 
 static int setup_devices(struct microvm *m)
 {
-	struct irq_line com1_irq = { vm_irq_line, &m->vm, SERIAL_COM1_IRQ };
-	int r;
+	bool kernel_pit = m->has_pit && m->cfg->irqchip == IRQCHIP_ON;
 
 	bus_init(&m->pio, "pio");
 	bus_init(&m->mmio, "mmio");
+	if (evloop_init(&m->loop))
+		return MICROVM_EVMM;
+	if (irqchip_create(&m->irqchip, &m->vm, m->cfg->irqchip, m->has_pic, kernel_pit) ||
+	    irqchip_register(&m->irqchip, &m->pio, &m->mmio)) {
+		log_err("cannot create the interrupt controllers: %s", strerror(errno));
+		return MICROVM_EVMM;
+	}
 	marker_init(&m->marker, MARKER_BASE);
 	if (bus_register(&m->pio, MARKER_BASE, MARKER_NPORTS, &marker_ops, &m->marker))
 		return MICROVM_EVMM;
-	/* QEMU: the ISA serial exists only if serial0 has a backend. */
-	m->has_serial = m->cfg->isa_serial && m->cfg->serial != SERIAL_NONE;
-	if (!m->has_serial)
-		return MICROVM_OK;
-	r = open_serial_backend(m);
-	if (r)
-		return r;
-	serial_init(&m->serial, com1_irq, (struct serial_sink){ serial_out, m });
-	if (bus_register(&m->pio, SERIAL_COM1_BASE, SERIAL_NREGS, &serial_ops, &m->serial))
+	if (setup_timers_devices(m))
 		return MICROVM_EVMM;
-	return MICROVM_OK;
+	return setup_serial(m);
 }
 
-static int setup_irqchip(struct microvm *m)
+void microvm_reset_devices(struct microvm *m)
 {
-	if (m->cfg->irqchip == IRQCHIP_SPLIT) {
-		log_err("kernel-irqchip=split is not available yet; use kernel-irqchip=on");
-		return MICROVM_EINPUT;
-	}
-	if (vm_create_kernel_irqchip(&m->vm, m->cfg->pit != ONOFFAUTO_OFF)) {
-		log_err("cannot create KVM's in-kernel irqchip: %s", strerror(errno));
-		return MICROVM_EVMM;
-	}
-	return MICROVM_OK;
+	irqchip_reset(&m->irqchip);
+	if (m->vm.kernel_irqchip && vm_reset_kernel_irqchip(&m->vm))
+		log_warn("cannot reset KVM's irqchip: %s", strerror(errno));
+	if (m->has_pit && m->cfg->irqchip == IRQCHIP_SPLIT)
+		pit_reset(&m->pit);
+	if (m->has_rtc)
+		rtc_reset(&m->rtc);
+	if (m->has_serial)
+		serial_reset(&m->serial);
 }
 
 /* ---- vCPUs ---- */
@@ -182,26 +259,36 @@ static void vcpu_stopped(void *ctx, struct vcpu *v, enum vcpu_stop why)
 	eventfd_write(m->stop_fd, 1);
 }
 
+static void kick_bsp(void *ctx)
+{
+	struct microvm *m = ctx;
+
+	vcpu_kick_irq(&m->vcpu[0]);
+}
+
 static int setup_vcpus(struct microvm *m)
 {
 	const char *why = "";
 
-	if (m->cfg->cpus > 1) {
-		log_err("-smp %u: only one vCPU is supported so far", m->cfg->cpus);
-		return MICROVM_EINPUT;
-	}
 	m->ncpus = m->cfg->cpus;
 	m->vcpu = calloc(m->ncpus, sizeof(*m->vcpu));
-	if (!m->vcpu)
+	m->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (!m->vcpu || m->stop_fd < 0)
 		return MICROVM_EVMM;
 	for (unsigned i = 0; i < m->ncpus; i++) {
-		if (vcpu_create(&m->vcpu[i], &m->vm, i, m->cfg->features, m->cfg->nfeatures, &why)) {
+		if (vcpu_create(&m->vcpu[i], &m->vm, i, m->ncpus, m->cfg->features,
+				m->cfg->nfeatures, &why)) {
 			log_err("vCPU %u: %s: %s", i, why, strerror(errno));
 			return MICROVM_EVMM;
 		}
 	}
-	m->env = (struct vcpu_env){ .pio = &m->pio, .mmio = &m->mmio,
-				    .stopped = vcpu_stopped, .ctx = m };
+	m->env = (struct vcpu_env){ .pio = &m->pio, .mmio = &m->mmio, .stopped = vcpu_stopped,
+				    .ctx = m, .eoi = irqchip_eoi, .irq_ctx = &m->irqchip };
+	if (m->cfg->irqchip == IRQCHIP_SPLIT && m->has_pic) {
+		m->env.extint_pending = irqchip_extint_pending;
+		m->env.extint_ack = irqchip_extint_ack;
+		irqchip_set_kick(&m->irqchip, kick_bsp, m);
+	}
 	return MICROVM_OK;
 }
 
@@ -212,13 +299,24 @@ static unsigned direct_boot_e820(const struct microvm *m, struct boot_e820_entry
 {
 	unsigned n = 0;
 
-	e[n++] = (struct boot_e820_entry){ 0, MPTABLE_AREA, E820_RAM };
-	e[n++] = (struct boot_e820_entry){ MPTABLE_AREA, 0xa0000 - MPTABLE_AREA, E820_RESERVED };
+	e[n++] = (struct boot_e820_entry){ 0, MPTABLE_START, E820_RAM };
+	e[n++] = (struct boot_e820_entry){ MPTABLE_START, 0xa0000 - MPTABLE_START, E820_RESERVED };
 	e[n++] = (struct boot_e820_entry){ MEM_1M, m->mem.below_4g - MEM_1M, E820_RAM };
 	e[n++] = (struct boot_e820_entry){ VM_KVM_IDENTITY_MAP, VM_KVM_RESERVED_SIZE, E820_RESERVED };
 	if (m->mem.above_4g)
 		e[n++] = (struct boot_e820_entry){ MEM_4G, m->mem.above_4g, E820_RAM };
 	return n;
+}
+
+/* No firmware builds an MP table for a direct boot: mvm does, as qboot would. */
+static int write_mptable(struct microvm *m)
+{
+	uint32_t eax, ebx, ecx, edx;
+
+	__asm__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(1), "c"(0));
+	(void)ebx;
+	(void)ecx;
+	return mptable_write(&m->mem, m->ncpus, (uint8_t)m->ncpus, eax, edx);
 }
 
 static int load_kernel(struct microvm *m)
@@ -236,8 +334,8 @@ static int load_kernel(struct microvm *m)
 		image_close(&kernel);
 		return input_error("cannot open initrd", m->cfg->initrd, err);
 	}
-	if (longmode_write_tables(&m->mem)) {
-		log_err("guest RAM too small for boot page tables");
+	if (longmode_write_tables(&m->mem) || write_mptable(m)) {
+		log_err("guest RAM too small for the boot tables");
 	} else if (linux_load(&m->mem, kernel, initrd, m->cmdline, e820, direct_boot_e820(m, e820),
 			      &boot, &why)) {
 		log_err("kernel '%s': %s", m->cfg->kernel, why);
@@ -270,7 +368,7 @@ static int load_firmware(struct microvm *m)
 
 /* Put images in memory and vCPUs in their start state: at creation and at
  * every guest reset (the guest may have overwritten anything). */
-static int load_boot(struct microvm *m)
+int microvm_load_boot(struct microvm *m)
 {
 	for (unsigned i = 0; i < m->ncpus; i++) {
 		if (vcpu_reset(&m->vcpu[i])) {
@@ -295,6 +393,10 @@ int microvm_create(struct microvm *m, const struct vm_config *cfg)
 	m->stop_why = -1;
 	m->serial_fd = m->stop_fd = m->signal_fd = -1;
 	m->loop.epfd = -1;
+	m->pit_timer.fd = m->rtc_timer.fd = -1;
+	r = resolve_options(m);
+	if (r)
+		return r;
 	if (vm_open(&m->vm, &why)) {
 		log_err("%s: %s", why, strerror(errno));
 		return MICROVM_EVMM;
@@ -303,171 +405,16 @@ int microvm_create(struct microvm *m, const struct vm_config *cfg)
 	if (!r)
 		r = setup_memory(m);
 	if (!r)
-		r = setup_irqchip(m);
-	if (!r)
 		r = setup_devices(m);
 	if (!r)
 		r = setup_vcpus(m);
 	if (!r)
-		r = load_boot(m);
+		r = microvm_load_boot(m);
 	/* Said once, and only for a VM that will run. */
 	if (!r && m->pvm_compat_applied)
 		log_info("kvm_pvm host: appending \"%s\" to the kernel command line "
 			 "(-M microvm,pvm-compat=off to disable)", PVM_COMPAT_ARGS);
 	return r;
-}
-
-/* ---- running ---- */
-
-static void start_vcpus(struct microvm *m)
-{
-	for (unsigned i = 0; i < m->ncpus; i++) {
-		if (vcpu_start(&m->vcpu[i], &m->env, i + 1)) {
-			log_err("cannot start vCPU %u thread", i);
-			m->quit = true;
-			m->status = MICROVM_EVMM;
-		}
-	}
-}
-
-static void stop_vcpus(struct microvm *m)
-{
-	for (unsigned i = 0; i < m->ncpus; i++)
-		vcpu_kick(&m->vcpu[i]);
-	for (unsigned i = 0; i < m->ncpus; i++)
-		vcpu_join(&m->vcpu[i]);
-}
-
-static void reset_machine(struct microvm *m)
-{
-	stop_vcpus(m);
-	probe_emit(PROBE_RESET, 0, 0);
-	if (m->has_serial)
-		serial_reset(&m->serial);
-	if (load_boot(m)) {
-		m->quit = true;
-		m->status = MICROVM_EVMM;
-		return;
-	}
-	m->stop_why = -1;
-	start_vcpus(m);
-}
-
-static void on_vcpu_stop(void *ctx, uint32_t events)
-{
-	struct microvm *m = ctx;
-	eventfd_t n;
-
-	(void)events;
-	eventfd_read(m->stop_fd, &n);
-	switch (m->stop_why) {
-	case VCPU_STOP_SHUTDOWN:
-	case VCPU_STOP_RESET:
-		if (m->cfg->no_reboot) {
-			probe_emit(PROBE_SHUTDOWN, 0, 0);
-			m->quit = true;
-			m->status = MICROVM_OK;
-		} else {
-			reset_machine(m);
-		}
-		break;
-	case VCPU_STOP_ERROR:
-		m->quit = true;
-		m->status = MICROVM_EVMM;
-		break;
-	default:
-		break;
-	}
-}
-
-static void on_signal(void *ctx, uint32_t events)
-{
-	struct microvm *m = ctx;
-	struct signalfd_siginfo si;
-
-	(void)events;
-	if (read(m->signal_fd, &si, sizeof(si)) == sizeof(si))
-		log_info("terminating on signal %u", si.ssi_signo);
-	m->quit = true;
-	m->status = MICROVM_OK;
-}
-
-static void feed_input(struct microvm *m)
-{
-	size_t n = serial_receive(&m->serial, m->input, m->input_len);
-
-	memmove(m->input, m->input + n, m->input_len - n);
-	m->input_len -= n;
-}
-
-static void on_stdin(void *ctx, uint32_t events)
-{
-	struct microvm *m = ctx;
-	ssize_t n = read(STDIN_FILENO, m->input, sizeof(m->input));
-
-	(void)events;
-	if (n <= 0) {
-		if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-			evloop_del(&m->loop, STDIN_FILENO); /* EOF: the guest runs on */
-			m->stdin_polled = false;
-		}
-		return;
-	}
-	m->input_len = (size_t)n;
-	feed_input(m);
-	/* A full FIFO: stop reading until the guest drains it (polled below). */
-	if (m->input_len) {
-		evloop_del(&m->loop, STDIN_FILENO);
-		m->stdin_polled = false;
-	}
-}
-
-static void retry_input(struct microvm *m)
-{
-	feed_input(m);
-	if (!m->input_len && !m->stdin_polled)
-		m->stdin_polled = !evloop_add(&m->loop, STDIN_FILENO, EPOLLIN, on_stdin, m);
-}
-
-static int setup_loop(struct microvm *m)
-{
-	sigset_t sigs;
-
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	/* Blocked before vCPU threads exist, so only the signalfd sees them. */
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	m->signal_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
-	m->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (m->signal_fd < 0 || m->stop_fd < 0 || evloop_init(&m->loop) ||
-	    evloop_add(&m->loop, m->signal_fd, EPOLLIN, on_signal, m) ||
-	    evloop_add(&m->loop, m->stop_fd, EPOLLIN, on_vcpu_stop, m))
-		return MICROVM_EVMM;
-	if (m->has_serial && m->cfg->serial == SERIAL_STDIO)
-		m->stdin_polled = !evloop_add(&m->loop, STDIN_FILENO, EPOLLIN, on_stdin, m);
-	return MICROVM_OK;
-}
-
-int microvm_run(struct microvm *m)
-{
-	if (setup_loop(m)) {
-		log_err("cannot set up the event loop: %s", strerror(errno));
-		return MICROVM_EVMM;
-	}
-	start_vcpus(m);
-	while (!m->quit) {
-		if (evloop_run_once(&m->loop, m->input_len ? 10 : -1) < 0) {
-			log_err("event loop: %s", strerror(errno));
-			m->status = MICROVM_EVMM;
-			break;
-		}
-		if (m->input_len)
-			retry_input(m);
-	}
-	stop_vcpus(m);
-	return m->status;
 }
 
 void microvm_destroy(struct microvm *m)
@@ -477,6 +424,10 @@ void microvm_destroy(struct microvm *m)
 	free(m->vcpu);
 	free(m->cmdline);
 	evloop_close(&m->loop);
+	if (m->pit_timer.fd >= 0)
+		close(m->pit_timer.fd);
+	if (m->rtc_timer.fd >= 0)
+		close(m->rtc_timer.fd);
 	if (m->serial_fd > STDERR_FILENO)
 		close(m->serial_fd);
 	if (m->stop_fd >= 0)

@@ -11,8 +11,11 @@
 #include "bus.h"
 #include "config.h"
 #include "dev/marker.h"
+#include "dev/pit.h"
+#include "dev/rtc.h"
 #include "dev/serial.h"
 #include "evloop.h"
+#include "irqchip.h"
 #include "mem.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -26,6 +29,14 @@ struct microvm {
 	struct guest_mem mem;
 	struct bus pio;
 	struct bus mmio;
+	struct evloop loop;
+	struct irqchip irqchip;
+	/* The legacy devices, as the machine options resolved them. */
+	bool has_pit, has_pic, has_rtc;
+	struct pit pit; /* userspace PIT (split irqchip) */
+	struct evloop_timer pit_timer;
+	struct rtc rtc;
+	struct evloop_timer rtc_timer;
 	struct serial serial;
 	bool has_serial;
 	int serial_fd; /* where ttyS0 output goes, -1 to discard */
@@ -36,7 +47,6 @@ struct microvm {
 	struct vcpu_env env;
 	char *cmdline; /* the kernel command line the guest gets */
 	bool pvm_compat_applied;
-	struct evloop loop;
 	int stop_fd;		/* eventfd: a vCPU stopped */
 	int stop_why;		/* first enum vcpu_stop reported, or -1 */
 	int signal_fd;
@@ -56,5 +66,9 @@ int microvm_create(struct microvm *m, const struct vm_config *cfg);
 int microvm_run(struct microvm *m);
 
 void microvm_destroy(struct microvm *m);
+
+/* Internal to the board (microvm.c, microvm_run.c). */
+int microvm_load_boot(struct microvm *m);
+void microvm_reset_devices(struct microvm *m);
 
 #endif

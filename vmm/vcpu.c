@@ -17,8 +17,8 @@
 #define CPUID_MAX_ENTRIES 256
 #define KICK_SIGNAL SIGUSR1
 
-static int setup_cpuid(struct vcpu *v, struct vm *vm, const struct cpu_feature_request *req,
-		       unsigned nreq)
+static int setup_cpuid(struct vcpu *v, struct vm *vm, unsigned ncpus,
+		       const struct cpu_feature_request *req, unsigned nreq)
 {
 	size_t bytes = sizeof(struct kvm_cpuid2) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
 	struct kvm_cpuid2 *cpuid = calloc(1, bytes);
@@ -31,7 +31,8 @@ static int setup_cpuid(struct vcpu *v, struct vm *vm, const struct cpu_feature_r
 		err = -errno;
 		goto out;
 	}
-	cpuid_set_apic_id(cpuid, v->index);
+	cpuid_set_topology(cpuid, v->index, ncpus);
+	cpuid_set_platform(cpuid, ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0);
 	for (unsigned i = 0; i < nreq; i++)
 		cpuid_apply_feature(cpuid, req[i].name, req[i].on);
 	if (ioctl(v->fd, KVM_SET_CPUID2, cpuid))
@@ -51,7 +52,7 @@ static int snapshot_reset_state(struct vcpu *v)
 	return 0;
 }
 
-int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index,
+int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index, unsigned ncpus,
 		const struct cpu_feature_request *req, unsigned nreq, const char **why)
 {
 	void *run;
@@ -70,7 +71,7 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index,
 	}
 	v->run = run;
 	v->run_size = vm->run_size;
-	if (setup_cpuid(v, vm, req, nreq)) {
+	if (setup_cpuid(v, vm, ncpus, req, nreq)) {
 		*why = "cannot set CPUID";
 		return -errno;
 	}
@@ -207,6 +208,30 @@ static void record_exit(uint64_t t, const struct kvm_run *run, const struct exit
 		      a->value);
 }
 
+/*
+ * The i8259's output reaches the boot CPU as an external interrupt: inject
+ * it when the guest can take one, else ask KVM to exit as soon as it can.
+ */
+static void prepare_extint(struct vcpu *v)
+{
+	const struct vcpu_env *env = v->env;
+	struct kvm_interrupt irq;
+	int vector;
+
+	if (v->index != 0 || !env->extint_pending || !env->extint_pending(env->irq_ctx)) {
+		v->run->request_interrupt_window = 0;
+		return;
+	}
+	if (v->run->ready_for_interrupt_injection && v->run->if_flag) {
+		vector = env->extint_ack(env->irq_ctx);
+		irq.irq = (uint32_t)vector;
+		if (vector >= 0 && ioctl(v->fd, KVM_INTERRUPT, &irq))
+			log_warn("vCPU %u: KVM_INTERRUPT %d failed: %s", v->index, vector,
+				 strerror(errno));
+	}
+	v->run->request_interrupt_window = env->extint_pending(env->irq_ctx);
+}
+
 /* One KVM_RUN and its exit; returns true while the vCPU should keep going. */
 static bool run_once(struct vcpu *v, enum vcpu_stop *why)
 {
@@ -214,13 +239,16 @@ static bool run_once(struct vcpu *v, enum vcpu_stop *why)
 	enum exit_action action;
 	uint64_t t;
 
+	prepare_extint(v);
 	if (!v->first_run_done) {
 		v->first_run_done = true;
 		probe_emit(PROBE_FIRST_RUN, 0, v->index);
 	}
 	if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 		if (errno == EINTR || errno == EAGAIN) {
-			v->run->immediate_exit = 0;
+			/* Cleared before the next look at pending interrupts, so a
+			 * kick that lands after that look still stops KVM_RUN. */
+			__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 			return true;
 		}
 		log_err("vCPU %u: KVM_RUN failed: %s", v->index, strerror(errno));
@@ -236,7 +264,7 @@ static bool run_once(struct vcpu *v, enum vcpu_stop *why)
 		return true;
 	case EXIT_EOI:
 		if (v->env->eoi)
-			v->env->eoi(v->env->ctx, v->run->eoi.vector);
+			v->env->eoi(v->env->irq_ctx, v->run->eoi.vector);
 		return true;
 	case EXIT_INT3:
 		if (inject_breakpoint(v) == 0)
@@ -303,6 +331,14 @@ void vcpu_kick(struct vcpu *v)
 	if (!v->running)
 		return;
 	v->stop = true;
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_kill(v->thread, KICK_SIGNAL);
+}
+
+void vcpu_kick_irq(struct vcpu *v)
+{
+	if (!v->running || v->stop)
+		return;
 	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	pthread_kill(v->thread, KICK_SIGNAL);
 }

@@ -31,9 +31,14 @@ struct vcpu_env {
 	struct bus *mmio;
 	/* Called on the vCPU thread when it stops for any reason but a request. */
 	void (*stopped)(void *ctx, struct vcpu *vcpu, enum vcpu_stop why);
-	/* Level-triggered EOI broadcast (split irqchip), may be NULL. */
-	void (*eoi)(void *ctx, unsigned vector);
 	void *ctx;
+	/* Level-triggered EOI broadcast (split irqchip), may be NULL. */
+	void (*eoi)(void *irq_ctx, unsigned vector);
+	/* Userspace i8259 (split irqchip), may be NULL: is its output high,
+	 * and the interrupt-acknowledge cycle that returns the vector. */
+	bool (*extint_pending)(void *irq_ctx);
+	int (*extint_ack)(void *irq_ctx);
+	void *irq_ctx;
 };
 
 struct vcpu {
@@ -55,8 +60,9 @@ struct vcpu {
 	struct kvm_lapic_state reset_lapic;
 };
 
-/* Create vCPU (index) of (vm) with the host's CPUID adjusted by (features). */
-int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index,
+/* Create vCPU (index) of (ncpus) in (vm) with the host's CPUID, this
+ * vCPU's identity and topology, adjusted by (features). */
+int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index, unsigned ncpus,
 		const struct cpu_feature_request *features, unsigned nfeatures,
 		const char **why) __attribute__((warn_unused_result));
 
@@ -74,6 +80,9 @@ int vcpu_start(struct vcpu *v, const struct vcpu_env *env, unsigned probe_index)
 
 /* Ask the thread to leave KVM_RUN and stop; vcpu_join() waits for it. */
 void vcpu_kick(struct vcpu *v);
+
+/* Make the thread leave KVM_RUN once to look at pending interrupts. */
+void vcpu_kick_irq(struct vcpu *v);
 void vcpu_join(struct vcpu *v);
 
 void vcpu_destroy(struct vcpu *v);

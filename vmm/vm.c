@@ -52,14 +52,63 @@ int vm_map_memory(struct vm *vm, const struct guest_mem *mem)
 	return 0;
 }
 
+/*
+ * KVM's default routing puts GSI 0 on IOAPIC pin 0; the PC wiring (and the
+ * MP table) has the IRQ0 override: GSI 0 on pin 2, nothing on GSI 2.
+ */
+static int set_pc_routing(struct vm *vm)
+{
+	struct {
+		struct kvm_irq_routing hdr;
+		struct kvm_irq_routing_entry e[16 + 23];
+	} r = { 0 };
+	unsigned n = 0;
+
+	for (unsigned gsi = 0; gsi < 16; gsi++) {
+		r.e[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE, gsi % 8 },
+		};
+	}
+	for (unsigned gsi = 0; gsi < 24; gsi++) {
+		if (gsi == 2)
+			continue;
+		r.e[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi },
+		};
+	}
+	r.hdr.nr = n;
+	return ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &r) ? -errno : 0;
+}
+
 int vm_create_kernel_irqchip(struct vm *vm, bool pit)
 {
 	/* Port 0x61 stays unassigned: microvm has no PC speaker. */
 	struct kvm_pit_config pit_config = { .flags = KVM_PIT_SPEAKER_DUMMY };
 
-	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0))
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) || set_pc_routing(vm))
 		return -errno;
 	if (pit && ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit_config))
+		return -errno;
+	vm->kernel_irqchip = true;
+	vm->kernel_pit = pit;
+	for (unsigned i = 0; i < 3; i++) {
+		vm->chip_reset[i].chip_id = i;
+		if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &vm->chip_reset[i]))
+			return -errno;
+	}
+	if (pit && ioctl(vm->vm_fd, KVM_GET_PIT2, &vm->pit_reset))
+		return -errno;
+	return 0;
+}
+
+int vm_reset_kernel_irqchip(struct vm *vm)
+{
+	for (unsigned i = 0; vm->kernel_irqchip && i < 3; i++)
+		if (ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &vm->chip_reset[i]))
+			return -errno;
+	if (vm->kernel_pit && ioctl(vm->vm_fd, KVM_SET_PIT2, &vm->pit_reset))
 		return -errno;
 	return 0;
 }

@@ -5,6 +5,7 @@
 #ifndef MVM_VM_H
 #define MVM_VM_H
 
+#include <linux/kvm.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -20,6 +21,11 @@ struct vm {
 	int vm_fd;
 	int run_size; /* bytes of a vCPU's kvm_run mapping */
 	bool kvm_pvm; /* the nested kvm_pvm backend (see host-kvm notes) */
+	/* kernel-irqchip=on: KVM's controllers as created, restored at reset */
+	bool kernel_irqchip;
+	struct kvm_irqchip chip_reset[3];
+	bool kernel_pit;
+	struct kvm_pit_state2 pit_reset;
 };
 
 /* Open /dev/kvm, check the API and create the VM.  0 or -errno; (why)
@@ -32,6 +38,9 @@ int vm_map_memory(struct vm *vm, const struct guest_mem *mem)
 
 /* KVM's PIC + IOAPIC + LAPICs, and, if (pit), its i8254. */
 int vm_create_kernel_irqchip(struct vm *vm, bool pit) __attribute__((warn_unused_result));
+
+/* Put KVM's PIC, IOAPIC and PIT back in their state at creation. */
+int vm_reset_kernel_irqchip(struct vm *vm) __attribute__((warn_unused_result));
 
 /* irq_line backend for the in-kernel irqchip: (ctx) is the struct vm. */
 void vm_irq_line(void *ctx, unsigned gsi, int level);

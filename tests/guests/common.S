@@ -144,6 +144,58 @@ puts64:
 	jmp puts64
 3:	ret
 
+	.set IDT, 0x8000
+	.set LAPIC, 0xfee00000
+	.set IOAPIC, 0xfec00000
+
+/* IDT gate for vector %rdi -> handler %rax (64-bit interrupt gate). */
+set_gate:
+	shl $4, %rdi
+	add $IDT, %rdi
+	mov %ax, (%rdi)
+	movw $0x18, 2(%rdi)
+	movw $0x8e00, 4(%rdi)
+	shr $16, %rax
+	mov %ax, 6(%rdi)
+	shr $16, %rax
+	mov %eax, 8(%rdi)
+	movl $0, 12(%rdi)
+	ret
+
+/* Load the IDT at IDT (vectors 0-0x3f), mask both i8259s (writes to
+ * absent ones are ignored) and software-enable the local APIC. */
+apic_setup:
+	lidt idt_desc + LOW_BASE
+	mov $0xff, %al
+	out %al, $0x21
+	out %al, $0xa1
+	mov $LAPIC, %rbx
+	movl $0x1ff, 0xf0(%rbx)
+	ret
+
+/* Local APIC end of interrupt. */
+lapic_eoi:
+	push %rbx
+	mov $LAPIC, %rbx
+	movl $0, 0xb0(%rbx)
+	pop %rbx
+	ret
+
+/* IOAPIC redirection entry for pin %edi: low dword %eax, destination 0. */
+set_rte:
+	mov $IOAPIC, %rbx
+	lea 0x11(,%rdi,2), %ecx
+	mov %ecx, (%rbx)
+	movl $0, 0x10(%rbx)
+	dec %ecx
+	mov %ecx, (%rbx)
+	mov %eax, 0x10(%rbx)
+	ret
+
+idt_desc:
+	.word 0x40 * 16 - 1
+	.quad IDT
+
 /* Triple fault from long mode: an empty IDT, then #UD. */
 triple64:
 	lidt empty_idt + LOW_BASE

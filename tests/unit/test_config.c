@@ -35,6 +35,7 @@ static void test_config_defaults_are_qemus(void)
 	CHECK_EQ(c.pit, ONOFFAUTO_AUTO);
 	CHECK_EQ(c.pic, ONOFFAUTO_AUTO);
 	CHECK_EQ(c.rtc, ONOFFAUTO_AUTO);
+	CHECK_EQ(c.irqchip, IRQCHIP_SPLIT);
 	CHECK(!c.no_reboot);
 }
 
