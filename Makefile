@@ -29,33 +29,36 @@ VMM_SRCS := vmm/main.c vmm/microvm.c vmm/microvm_run.c vmm/config.c vmm/cpuid.c 
 	vmm/vcpu.c vmm/exit.c vmm/bus.c vmm/mem.c vmm/evloop.c vmm/log.c vmm/irqchip.c \
 	vmm/boot/linux.c vmm/boot/longmode.c vmm/boot/firmware.c vmm/boot/image.c \
 	vmm/boot/mptable.c vmm/dev/serial.c vmm/dev/marker.c vmm/dev/ioapic.c \
-	vmm/dev/pic.c vmm/dev/pit.c vmm/dev/rtc.c probes/probe.c
+	vmm/dev/pic.c vmm/dev/pit.c vmm/dev/rtc.c probes/probe.c probes/trace.c probes/phases.c
 
 # Unit tests: test name -> the sources it links besides itself.
-UNIT_TESTS := bus serial exit linux config mem probe marker ioapic mptable cpuid pic pit rtc
+UNIT_TESTS := bus serial exit linux config mem probe marker ioapic mptable cpuid pic pit rtc phases
 UNIT_DEPS_bus := vmm/bus.c
 UNIT_DEPS_serial := vmm/dev/serial.c vmm/bus.c
 UNIT_DEPS_exit := vmm/exit.c vmm/bus.c
 UNIT_DEPS_linux := vmm/boot/linux.c vmm/boot/longmode.c vmm/mem.c
 UNIT_DEPS_config := vmm/config.c vmm/cpuid.c
 UNIT_DEPS_mem := vmm/mem.c
-UNIT_DEPS_probe := probes/probe.c
-UNIT_DEPS_marker := vmm/dev/marker.c probes/probe.c vmm/bus.c
+UNIT_DEPS_probe := probes/probe.c probes/trace.c probes/phases.c
+UNIT_DEPS_marker := vmm/dev/marker.c probes/probe.c probes/trace.c probes/phases.c vmm/bus.c
 UNIT_DEPS_ioapic := vmm/dev/ioapic.c vmm/bus.c
 UNIT_DEPS_mptable := vmm/boot/mptable.c vmm/mem.c
 UNIT_DEPS_cpuid := vmm/cpuid.c
 UNIT_DEPS_pic := vmm/dev/pic.c vmm/bus.c
 UNIT_DEPS_pit := vmm/dev/pit.c vmm/bus.c
 UNIT_DEPS_rtc := vmm/dev/rtc.c vmm/bus.c
+UNIT_DEPS_phases := probes/phases.c probes/trace.c
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 GUEST_PAYLOADS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(filter-out tests/guests/common.S,$(wildcard tests/guests/*.S)))
 
-BENCH_SRCS := bench/main.c bench/startup.c bench/stats.c probes/hosttrace.c
+BENCH_SRCS := bench/main.c bench/startup.c bench/probecost.c bench/stats.c probes/hosttrace.c \
+	probes/probe.c probes/trace.c probes/phases.c
+TRACER_SRCS := probes/mvm_trace.c probes/hosttrace.c probes/trace.c probes/phases.c
 
 .PHONY: all test unit bench install clean setup guest guests help
-all: $(BUILD)/mvm $(BUILD)/mvm-bench
+all: $(BUILD)/mvm $(BUILD)/mvm-bench $(BUILD)/mvm-trace
 
 help:
 	@echo "make [all]    build $(BUILD)/mvm"
@@ -72,6 +75,10 @@ $(BUILD)/mvm: $(VMM_SRCS) $(wildcard vmm/*.h vmm/*/*.h probes/*.h) Makefile
 $(BUILD)/mvm-bench: $(BENCH_SRCS) $(wildcard bench/*.h probes/*.h) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ibench $(TRACE_CFLAGS) -o $@ $(BENCH_SRCS) $(ALL_LDFLAGS) $(TRACE_LIBS) -lm
+
+$(BUILD)/mvm-trace: $(TRACER_SRCS) $(wildcard probes/*.h) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(TRACE_CFLAGS) -o $@ $(TRACER_SRCS) $(ALL_LDFLAGS) $(TRACE_LIBS)
 
 # ---- unit tests (no KVM) ----
 define unit_rules
@@ -117,6 +124,7 @@ bench: setup
 install: all
 	install -D -m 0755 $(BUILD)/mvm $(DESTDIR)$(PREFIX)/bin/mvm
 	install -D -m 0755 $(BUILD)/mvm-bench $(DESTDIR)$(PREFIX)/bin/mvm-bench
+	install -D -m 0755 $(BUILD)/mvm-trace $(DESTDIR)$(PREFIX)/bin/mvm-trace
 
 clean:
 	rm -rf $(BUILD)

@@ -6,5 +6,7 @@
 int bench_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int bench_startup(int argc, char **argv);
+int bench_probe_cost(int argc, char **argv);
+int bench_probes_onoff(int argc, char **argv);
 
 #endif

@@ -21,7 +21,13 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "startup"))
 		return bench_startup(argc - 1, argv + 1);
-	fprintf(stderr, "usage: mvm-bench startup [options]\n"
-			"  startup   VMM exec to first guest exit and footprint, mvm vs QEMU\n");
+	if (argc >= 2 && !strcmp(argv[1], "probe-cost"))
+		return bench_probe_cost(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "probes-onoff"))
+		return bench_probes_onoff(argc - 1, argv + 1);
+	fprintf(stderr, "usage: mvm-bench COMMAND [options]\n"
+			"  startup       VMM exec to first guest exit and footprint, mvm vs QEMU\n"
+			"  probe-cost    cost of one probe event in the exit path\n"
+			"  probes-onoff  the same Linux boot with probes on and off\n");
 	return 2;
 }

@@ -55,7 +55,7 @@ static int on_event(const struct ht_event *e, void *ctx)
 {
 	struct run_state *r = ctx;
 
-	if (e->kind == HT_EXEC && e->exec_pid == r->pid && !r->exec_ts)
+	if (e->kind == HT_EXEC && e->pid == r->pid && !r->exec_ts)
 		r->exec_ts = e->ts;
 	if ((e->kind == HT_PIO || e->kind == HT_USERSPACE_EXIT || e->kind == HT_MMIO) &&
 	    !r->first_exit_ts)

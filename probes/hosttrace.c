@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <event-parse.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,24 +18,30 @@
 struct ht_type {
 	const char *system;
 	const char *name;
-	enum ht_kind kind;
+	const char *filter; /* in-kernel filter, or NULL */
+	bool optional;	    /* absent on some kernels */
 	struct tep_event *ev;
 };
 
 struct hosttrace {
 	struct tracefs_instance *inst;
 	struct tep_handle *tep;
-	struct ht_type type[4];
+	struct ht_type type[HT_NKINDS];
 	hosttrace_cb cb;
 	void *ctx;
 	int delivered;
 };
 
-static const struct ht_type types[4] = {
-	{ "sched", "sched_process_exec", HT_EXEC, NULL },
-	{ "kvm", "kvm_pio", HT_PIO, NULL },
-	{ "kvm", "kvm_mmio", HT_MMIO, NULL },
-	{ "kvm", "kvm_userspace_exit", HT_USERSPACE_EXIT, NULL },
+/* KVM_CREATE_VM = _IO(0xae, 0x01), KVM_RUN = _IO(0xae, 0x80) */
+static const struct ht_type types[HT_NKINDS] = {
+	[HT_EXEC] = { "sched", "sched_process_exec", NULL, false, NULL },
+	[HT_PROCESS_EXIT] = { "sched", "sched_process_exit", NULL, false, NULL },
+	[HT_IOCTL] = { "syscalls", "sys_enter_ioctl", "cmd == 0xae80 || cmd == 0xae01", true, NULL },
+	[HT_PIO] = { "kvm", "kvm_pio", NULL, false, NULL },
+	[HT_MMIO] = { "kvm", "kvm_mmio", NULL, false, NULL },
+	[HT_USERSPACE_EXIT] = { "kvm", "kvm_userspace_exit", NULL, false, NULL },
+	[HT_KVM_EXIT] = { "kvm", "kvm_exit", NULL, true, NULL },
+	[HT_KVM_ENTRY] = { "kvm", "kvm_entry", NULL, true, NULL },
 };
 
 static uint64_t field(struct tep_event *ev, struct tep_record *rec, const char *name)
@@ -52,9 +59,26 @@ static struct hosttrace *fail(struct hosttrace *ht, const char **why, const char
 	return NULL;
 }
 
+/* Enable event (i); an optional event that does not exist is left out. */
+static int enable(struct hosttrace *ht, unsigned i)
+{
+	struct ht_type *t = &ht->type[i];
+
+	t->ev = tep_find_event_by_name(ht->tep, t->system, t->name);
+	if (!t->ev)
+		return t->optional ? 0 : -1;
+	if (t->filter && tracefs_event_file_write(ht->inst, t->system, t->name, "filter", t->filter) < 0)
+		return -1;
+	if (tracefs_event_enable(ht->inst, t->system, t->name)) {
+		t->ev = NULL;
+		return t->optional ? 0 : -1;
+	}
+	return 0;
+}
+
 static int configure(struct hosttrace *ht)
 {
-	static const char *const systems[] = { "kvm", "sched", NULL };
+	static const char *const systems[] = { "kvm", "sched", "syscalls", NULL };
 
 	tracefs_trace_off(ht->inst);
 	if (tracefs_instance_file_write(ht->inst, "trace_clock", "mono") < 0)
@@ -67,13 +91,15 @@ static int configure(struct hosttrace *ht)
 	if (!ht->tep)
 		return -1;
 	memcpy(ht->type, types, sizeof(types));
-	for (unsigned i = 0; i < 4; i++) {
-		ht->type[i].ev = tep_find_event_by_name(ht->tep, types[i].system, types[i].name);
-		if (!ht->type[i].ev ||
-		    tracefs_event_enable(ht->inst, types[i].system, types[i].name))
+	for (unsigned i = 0; i < HT_NKINDS; i++)
+		if (enable(ht, i))
 			return -1;
-	}
 	return 0;
+}
+
+int hosttrace_has_kvm_exit(struct hosttrace *ht)
+{
+	return ht->type[HT_KVM_EXIT].ev != NULL;
 }
 
 struct hosttrace *hosttrace_open(const char **why)
@@ -147,14 +173,24 @@ static int on_record(struct tep_event *ev, struct tep_record *rec, int cpu, void
 	unsigned i;
 
 	(void)cpu;
-	for (i = 0; i < 4 && ht->type[i].ev != ev; i++)
+	for (i = 0; i < HT_NKINDS && ht->type[i].ev != ev; i++)
 		;
-	if (i == 4)
+	if (i == HT_NKINDS)
 		return 0;
-	e.kind = ht->type[i].kind;
+	e.kind = (enum ht_kind)i;
 	switch (e.kind) {
 	case HT_EXEC:
-		e.exec_pid = (int)field(ev, rec, "pid");
+	case HT_PROCESS_EXIT:
+		e.pid = (int)field(ev, rec, "pid");
+		break;
+	case HT_IOCTL:
+		e.cmd = field(ev, rec, "cmd");
+		break;
+	case HT_KVM_EXIT:
+		e.reason = (uint32_t)field(ev, rec, "exit_reason");
+		break;
+	case HT_KVM_ENTRY:
+	case HT_NKINDS:
 		break;
 	case HT_PIO:
 		e.rw = (uint32_t)field(ev, rec, "rw");

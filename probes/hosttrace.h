@@ -12,7 +12,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum ht_kind { HT_EXEC, HT_PIO, HT_MMIO, HT_USERSPACE_EXIT };
+enum ht_kind {
+	HT_EXEC,	   /* sched:sched_process_exec */
+	HT_PROCESS_EXIT,   /* sched:sched_process_exit */
+	HT_IOCTL,	   /* syscalls:sys_enter_ioctl, KVM_CREATE_VM and KVM_RUN only */
+	HT_PIO,		   /* kvm:kvm_pio */
+	HT_MMIO,	   /* kvm:kvm_mmio */
+	HT_USERSPACE_EXIT, /* kvm:kvm_userspace_exit */
+	HT_KVM_EXIT,	   /* kvm:kvm_exit (VMX/SVM hosts only) */
+	HT_KVM_ENTRY,	   /* kvm:kvm_entry (VMX/SVM hosts only) */
+	HT_NKINDS
+};
 
 struct ht_event {
 	uint64_t ts; /* CLOCK_MONOTONIC ns */
@@ -24,8 +34,9 @@ struct ht_event {
 	uint32_t count;	 /* HT_PIO (string I/O) */
 	uint64_t value;	 /* HT_PIO, HT_MMIO */
 	uint64_t gpa;	 /* HT_MMIO */
-	uint32_t reason; /* HT_USERSPACE_EXIT: KVM exit reason */
-	int exec_pid;	 /* HT_EXEC */
+	uint32_t reason; /* HT_USERSPACE_EXIT: KVM exit reason; HT_KVM_EXIT: hardware code */
+	int pid;	 /* HT_EXEC, HT_PROCESS_EXIT */
+	uint64_t cmd;	 /* HT_IOCTL */
 };
 
 struct hosttrace;
@@ -45,6 +56,10 @@ int hosttrace_poll(struct hosttrace *ht, hosttrace_cb cb, void *ctx);
 
 /* Stop recording (the buffer keeps what it has for a last poll). */
 void hosttrace_stop(struct hosttrace *ht);
+
+/* Whether kvm:kvm_exit / kvm:kvm_entry exist on this kernel (they may still
+ * never fire: on kvm_pvm hosts only common KVM code's events do). */
+int hosttrace_has_kvm_exit(struct hosttrace *ht);
 
 /* Events the kernel could not store (full buffer), per the instance stats. */
 unsigned long long hosttrace_lost(struct hosttrace *ht);

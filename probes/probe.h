@@ -1,5 +1,5 @@
 /*
- * probe.h: timestamped boot probes recorded inside mvm.
+ * probe.h: timestamped boot probes recorded inside mvm (schema: trace.h).
  *
  * Each thread that records (the main thread and every vCPU thread) owns a
  * preallocated buffer of fixed-size records; recording is a clock read and
@@ -15,31 +15,7 @@
 #include <stdio.h>
 #include <time.h>
 
-enum probe_kind {
-	PROBE_VMM_START,	 /* main() entered */
-	PROBE_VM_CREATED,	 /* KVM VM, memory and devices ready */
-	PROBE_FIRST_RUN,	 /* first KVM_RUN of a vCPU */
-	PROBE_EXIT,		 /* KVM_RUN returned: reason, addr, size, dir, value */
-	PROBE_MARKER,		 /* byte written to 0xf4/0xf5: addr = port, value */
-	PROBE_SERIAL_FIRST_BYTE, /* first byte the guest wrote to ttyS0 */
-	PROBE_SHUTDOWN,		 /* guest shutdown (triple fault) */
-	PROBE_RESET,		 /* guest reset (triple fault without -no-reboot) */
-	PROBE_VMM_EXIT,		 /* about to exit */
-	PROBE_NKINDS
-};
-
-enum probe_dir { PROBE_DIR_NONE, PROBE_DIR_READ, PROBE_DIR_WRITE };
-
-struct probe_rec {
-	uint64_t t_ns; /* CLOCK_MONOTONIC */
-	uint8_t kind;
-	uint8_t size;
-	uint8_t dir;
-	uint8_t pad;
-	uint32_t reason; /* KVM exit reason for PROBE_EXIT */
-	uint64_t addr;	 /* port or guest-physical address */
-	uint64_t value;
-};
+#include "trace.h"
 
 struct probe_buf {
 	struct probe_rec *rec;
@@ -47,6 +23,7 @@ struct probe_buf {
 	uint32_t n;
 	uint64_t dropped;
 	int vcpu; /* -1 for the main thread */
+	int tid;
 };
 
 /* The calling thread's buffer, NULL when probes are off. */
@@ -99,16 +76,9 @@ void probes_attach(unsigned index);
 /* Records dropped because a buffer was full, over all buffers. */
 uint64_t probes_dropped(void);
 
-/* Write all records merged by time as CSV (header first) to (path),
- * atomically (temporary file + rename).  Returns 0 or -errno. */
-int probes_write_csv(const char *path) __attribute__((warn_unused_result));
-
-/* One line: the boot phases found in the records, as offsets from VMM start. */
-void probes_print_summary(FILE *out);
-
-/* Names used in the CSV. */
-const char *probe_kind_name(unsigned kind);
-const char *probe_exit_reason_name(unsigned reason);
+/* Every record of every buffer, merged by time; malloc'd (NULL if none or
+ * out of memory, with *n = 0). */
+struct trace_event *probes_collect(size_t *n);
 
 void probes_free(void);
 

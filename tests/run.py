@@ -10,6 +10,7 @@ import csv
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -298,6 +299,165 @@ def test_pic_off_with_kernel_irqchip_is_refused():
     return None
 
 
+# ---- traces: Chrome JSON, mvm-trace ----
+
+MVM_TRACE = os.path.join(BUILD, "mvm-trace")
+CHROME_PHASES = {"X", "i", "I", "M", "C", "B", "E"}
+
+
+def chrome_problems(doc):
+    """Check a Chrome trace-event document against the format's rules."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("traceEvents"), list):
+        return "no traceEvents array"
+    for i, e in enumerate(doc["traceEvents"]):
+        where = f"event {i} {e.get('name')!r}"
+        if not isinstance(e.get("name"), str) or e.get("ph") not in CHROME_PHASES:
+            return f"{where}: name or ph missing or invalid"
+        if not isinstance(e.get("pid"), int):
+            return f"{where}: pid must be an integer"
+        if e["ph"] == "M":
+            if not isinstance(e.get("args", {}).get("name"), str):
+                return f"{where}: metadata without args.name"
+            continue
+        if not isinstance(e.get("ts"), (int, float)) or e["ts"] < 0:
+            return f"{where}: ts must be a non-negative number"
+        if e["ph"] == "X" and (not isinstance(e.get("dur"), (int, float)) or e["dur"] < 0):
+            return f"{where}: complete event without a valid dur"
+        if e["ph"] in ("X", "i", "I", "B", "E") and not isinstance(e.get("tid"), int):
+            return f"{where}: tid must be an integer"
+        if e["ph"] == "i" and e.get("s", "t") not in ("g", "p", "t"):
+            return f"{where}: instant scope must be g, p or t"
+        if e["ph"] == "C" and not all(isinstance(v, (int, float)) for v in e.get("args", {}).values()):
+            return f"{where}: counter values must be numbers"
+    return None
+
+
+@guest_test
+def test_chrome_trace_is_valid_and_has_a_csv_twin():
+    import json
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "t.json")
+        st, out, err = mvm(["-bios", payload("realmode"), "-nodefaults", "-serial", "stdio",
+                            "-no-reboot", "--trace", path, "--trace-format", "chrome"])
+        if st != 0:
+            return f"exit {st}: {err}"
+        with open(path) as f:
+            doc = json.load(f)
+        why = chrome_problems(doc)
+        if why:
+            return why
+        names = [e["name"] for e in doc["traceEvents"]]
+        for want in ("vmm", "user", "marker linux_start_kernel", "exit io", "exits per 10 ms"):
+            if want not in names:
+                return f"no {want!r} event"
+        rows = read_trace(os.path.join(d, "t.csv"))
+        if sum(r["event"] == "marker" for r in rows) != 3:
+            return "CSV twin lacks the markers"
+    return None
+
+
+@guest_test
+def test_probe_summary_names_the_phases():
+    st, out, err = mvm(["-bios", payload("realmode"), "-nodefaults", "-no-reboot", "--probe-summary"])
+    line = [l for l in err.splitlines() if "boot phases:" in l]
+    if st != 0 or len(line) != 1:
+        return f"exit {st}: {err!r}"
+    for want in ("vmm ", "firmware", "kernel", "user", "init: marker 7", "end: shutdown"):
+        if want not in line[0]:
+            return f"summary lacks {want!r}: {line[0]}"
+    return None
+
+
+def tracer_usable():
+    return os.geteuid() == 0 and os.path.exists(MVM_TRACE)
+
+
+def mvm_trace(args, cmd, timeout=60):
+    p = subprocess.run([MVM_TRACE] + args + ["--"] + cmd, capture_output=True, timeout=timeout)
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+@guest_test
+def test_mvm_trace_agrees_with_mvm_probes_within_20us():
+    if not tracer_usable():
+        return "SKIP: needs root and build/mvm-trace"
+    with tempfile.TemporaryDirectory() as d:
+        own, host = os.path.join(d, "own.csv"), os.path.join(d, "host.csv")
+        st, out, err = mvm_trace(["-o", host], [MVM, "-bios", payload("realmode"), "-nodefaults",
+                                               "-serial", "stdio", "-no-reboot", "--trace", own])
+        if st != 0:
+            return f"exit {st}: {err}"
+        mine = [r for r in read_trace(own) if r["event"] == "marker"]
+        theirs = [r for r in read_trace(host) if r["event"] == "marker"]
+        if [(r["addr"], r["value"]) for r in mine] != [(r["addr"], r["value"]) for r in theirs]:
+            return f"markers differ: {mine} vs {theirs}"
+        deltas = [abs(int(a["time_ns"]) - int(b["time_ns"])) / 1000 for a, b in zip(mine, theirs)]
+        print("     marker  mvm probe (ns)  mvm-trace (ns)  |delta| us", flush=True)
+        for a, b, dt in zip(mine, theirs, deltas):
+            print(f"     {a['detail']:20} {a['time_ns']} {b['time_ns']} {dt:8.1f}", flush=True)
+        if max(deltas) > 20:
+            return f"a marker differs by {max(deltas):.1f} us"
+    return None
+
+
+@guest_test
+def test_mvm_trace_records_qemu_markers_and_phases():
+    if not tracer_usable():
+        return "SKIP: needs root and build/mvm-trace"
+    qemu = shutil.which("qemu-system-x86_64")
+    if not qemu:
+        return "SKIP: qemu-system-x86_64 is not installed"
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "q.json")
+        st, out, err = mvm_trace(["-o", path, "-f", "chrome"],
+                                 [qemu, "-M", "microvm", "-enable-kvm", "-cpu",
+                                  "host,-arch-capabilities", "-m", "128m", "-bios",
+                                  payload("realmode"), "-nodefaults", "-no-user-config",
+                                  "-display", "none", "-serial", "stdio", "-no-reboot"])
+        if st != 0 or "hello from real mode" not in out:
+            return f"exit {st}: {err[-300:]}"
+        import json
+        with open(path) as f:
+            doc = json.load(f)
+        why = chrome_problems(doc)
+        names = [e["name"] for e in doc["traceEvents"]]
+        for want in ("marker fw_start", "marker linux_start_kernel", "marker linux_start_user",
+                     "vmm", "first_run", "serial_first_byte", "shutdown"):
+            if want not in names:
+                why = why or f"no {want!r} in QEMU's trace"
+        if "boot phases: vmm" not in err:
+            why = why or "no phase summary"
+    return why
+
+
+@guest_test
+def test_mvm_trace_passes_exit_status_and_cleans_up():
+    if not tracer_usable():
+        return "SKIP: needs root and build/mvm-trace"
+    st, out, err = mvm_trace([], ["sh", "-c", "exit 3"])
+    if st != 3:
+        return f"exit status {st}, expected 3"
+    p = subprocess.Popen([MVM_TRACE, "--", "sleep", "30"], stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    p.send_signal(2)
+    p.communicate(timeout=10)
+    left = glob.glob("/sys/kernel/tracing/instances/mvm_trace_*")
+    if left:
+        return f"instances left behind: {left}"
+    return None
+
+
+@guest_test
+def test_mvm_trace_refuses_without_root():
+    if not tracer_usable() or not shutil.which("setpriv"):
+        return "SKIP: needs root, setpriv and build/mvm-trace"
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        MVM_TRACE, "--", "true"], capture_output=True, text=True)
+    if p.returncode != 1 or "needs root" not in p.stderr:
+        return f"exit {p.returncode}: {p.stderr!r}"
+    return None
+
+
 BAD_INPUT = [
     (["-frobnicate"], "unknown option '-frobnicate'"),
     (["-kernel"], "needs an argument"),
@@ -342,7 +502,10 @@ def run_guests():
             why = t()
         except Exception as e:  # a broken test is a failure, not a crash of the run
             why = f"{type(e).__name__}: {e}"
-        report(t.__name__, why is None, why)
+        if why and why.startswith("SKIP: "):
+            skip(t.__name__, why[6:])
+        else:
+            report(t.__name__, why is None, why)
 
 
 # ---- Linux boot ----

@@ -27,7 +27,9 @@ const char config_usage[] =
 	"  -no-reboot              exit when the guest resets (triple fault)\n"
 	"  -nodefaults -no-user-config -nographic -display none -enable-kvm -accel kvm\n"
 	"  -name NAME\n"
-	"  --trace FILE            write the boot probes to FILE as CSV\n"
+	"  --trace FILE            write the boot probes to FILE (CSV by default)\n"
+	"  --trace-format csv|chrome  chrome: Chrome trace-event JSON (Perfetto), plus a\n"
+	"                          CSV twin next to it (FILE with .csv for .json)\n"
 	"  --probe-summary         print the boot phases on stderr at exit\n"
 	"  -h, --help              this text\n"
 	"  --version               version\n";
@@ -377,9 +379,12 @@ static int option_with_arg(struct vm_config *c, const char *opt, char *arg, char
 	} else if (!strcmp(opt, "trace"))
 		c->trace_path = arg;
 	else if (!strcmp(opt, "trace-format")) {
-		if (strcmp(arg, "csv"))
-			return fail(err, len, "--trace-format: unknown format '%s' (csv)", arg);
-		c->trace_format = TRACE_CSV;
+		if (!strcmp(arg, "csv"))
+			c->trace_format = TRACE_CSV;
+		else if (!strcmp(arg, "chrome"))
+			c->trace_format = TRACE_CHROME;
+		else
+			return fail(err, len, "--trace-format: unknown format '%s' (csv or chrome)", arg);
 	}
 	return 0;
 }

@@ -11,11 +11,11 @@
 #include <stdint.h>
 
 #include "cpuid.h"
+#include "trace.h"
 
 enum onoffauto { ONOFFAUTO_AUTO, ONOFFAUTO_ON, ONOFFAUTO_OFF };
 enum irqchip_mode { IRQCHIP_SPLIT, IRQCHIP_ON };
 enum serial_backend { SERIAL_STDIO, SERIAL_NULL, SERIAL_FILE, SERIAL_NONE };
-enum trace_format { TRACE_CSV };
 
 struct vm_config {
 	uint64_t ram_size; /* bytes */

@@ -1,4 +1,5 @@
 /* main.c: mvm entry point: parse, build the microvm, run, report. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "config.h"
 #include "log.h"
 #include "microvm.h"
+#include "phases.h"
 #include "probe.h"
 
 #ifndef MVM_VERSION
@@ -43,22 +45,103 @@ static void tty_restore(void)
 	tty_raw = false;
 }
 
+/* "t.json" -> "t.csv", anything else -> "<path>.csv". */
+static char *csv_twin(const char *path)
+{
+	size_t len = strlen(path);
+	char *twin = malloc(len + 5);
+
+	if (!twin)
+		return NULL;
+	strcpy(twin, path);
+	if (len > 5 && !strcmp(path + len - 5, ".json"))
+		strcpy(twin + len - 5, ".csv");
+	else
+		strcat(twin, ".csv");
+	return twin;
+}
+
+static int write_traces(const struct vm_config *cfg, const struct trace_event *ev, size_t n)
+{
+	char *twin = NULL;
+	int err = trace_write(cfg->trace_path, cfg->trace_format, ev, n, "mvm");
+
+	if (!err && cfg->trace_format == TRACE_CHROME) {
+		twin = csv_twin(cfg->trace_path);
+		err = twin ? trace_write(twin, TRACE_CSV, ev, n, "mvm") : -ENOMEM;
+	}
+	if (err)
+		log_err("cannot write trace '%s': %s", twin ? twin : cfg->trace_path, strerror(-err));
+	free(twin);
+	return err;
+}
+
 static int report_probes(const struct vm_config *cfg)
 {
-	int err;
+	struct boot_phases phases;
+	struct trace_event *ev;
+	size_t n;
+	int err = 0;
 
+	if (!probes_on())
+		return 0;
 	probe_emit(PROBE_VMM_EXIT, 0, 0);
-	if (cfg->probe_summary)
-		probes_print_summary(stderr);
 	if (probes_dropped())
 		log_warn("probe buffers full: %llu records dropped",
 			 (unsigned long long)probes_dropped());
-	if (!cfg->trace_path)
-		return 0;
-	err = probes_write_csv(cfg->trace_path);
-	if (err)
-		log_err("cannot write trace '%s': %s", cfg->trace_path, strerror(-err));
+	ev = probes_collect(&n);
+	if (cfg->probe_summary) {
+		phases_compute(ev, n, &phases);
+		phases_print(stderr, &phases, "mvm");
+	}
+	if (cfg->trace_path)
+		err = write_traces(cfg, ev, n);
+	free(ev);
 	return err;
+}
+
+/* Process start time from /proc/self/stat (field 22, clock ticks since
+ * boot on CLOCK_BOOTTIME), converted to CLOCK_MONOTONIC; 0 if unreadable. */
+static uint64_t proc_start_time(void)
+{
+	unsigned long long ticks;
+	struct timespec boot, mono;
+	char buf[1024], *p = NULL, *save = NULL;
+	FILE *f = fopen("/proc/self/stat", "r");
+	int field = 2;
+
+	if (f && fgets(buf, sizeof(buf), f))
+		p = strrchr(buf, ')');
+	if (f)
+		fclose(f);
+	if (!p)
+		return 0;
+	for (char *tok = strtok_r(p + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (++field < 22)
+			continue;
+		ticks = strtoull(tok, NULL, 10);
+		clock_gettime(CLOCK_BOOTTIME, &boot);
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		return ticks * (1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK)) -
+		       ((uint64_t)(boot.tv_sec - mono.tv_sec) * 1000000000ULL +
+			(uint64_t)(boot.tv_nsec - mono.tv_nsec));
+	}
+	return 0;
+}
+
+/*
+ * When the VMM was exec'd, for the "vmm" phase: the harness's timestamp
+ * (MVM_EXEC_NS: CLOCK_MONOTONIC ns taken just before execve) if given,
+ * else the process start time from /proc (clock-tick resolution, so it is
+ * marked as such in the trace: addr 1).
+ */
+static void record_exec_time(void)
+{
+	const char *env = getenv("MVM_EXEC_NS");
+	uint64_t t = env && *env ? strtoull(env, NULL, 10) : proc_start_time();
+
+	if (t)
+		probe_emit_at(t, PROBE_VMM_EXEC, 0, env && *env ? 0 : 1, 0, PROBE_DIR_NONE, 0);
 }
 
 static int start_probes(const struct vm_config *cfg, uint64_t t0)
@@ -70,6 +153,7 @@ static int start_probes(const struct vm_config *cfg, uint64_t t0)
 		return -1;
 	}
 	probes_attach(0);
+	record_exec_time();
 	probe_emit_at(t0, PROBE_VMM_START, 0, 0, 0, PROBE_DIR_NONE, 0);
 	return 0;
 }

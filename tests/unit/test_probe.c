@@ -43,39 +43,44 @@ static void test_probe_full_buffer_drops_and_counts(void)
 	probes_free();
 }
 
-static void test_probe_csv_merges_threads_by_time(void)
+static void test_probe_collect_merges_threads_by_time(void)
 {
 	char path[] = "/tmp/mvm-probe-XXXXXX";
 	int fd = mkstemp(path);
+	struct trace_event *ev;
 	const char *csv;
+	size_t n;
 
 	close(fd);
 	CHECK_EQ(probes_init(2, 16), 0);
 	probes_attach(0);
+	probe_tls->tid = 10; /* fixed TIDs so the output is exact */
 	probe_emit_at(100, PROBE_VMM_START, 0, 0, 0, PROBE_DIR_NONE, 0);
 	probe_emit_at(400, PROBE_SHUTDOWN, 0, 0, 0, PROBE_DIR_NONE, 0);
 	probes_attach(1); /* vCPU 0 */
+	probe_tls->tid = 11;
 	probe_emit_at(200, PROBE_EXIT, 2, 0xf4, 1, PROBE_DIR_WRITE, 6);
 	probe_emit_at(300, PROBE_MARKER, 0, 0xf4, 0, PROBE_DIR_NONE, MARKER_LINUX_START_USER);
-	CHECK_EQ(probes_write_csv(path), 0);
+	ev = probes_collect(&n);
+	CHECK_EQ(n, 4);
+	CHECK_EQ(trace_write(path, TRACE_CSV, ev, n, "t"), 0);
 	csv = slurp(path);
 	CHECK(csv != NULL);
-	CHECK(!strcmp(csv, "time_ns,vcpu,event,detail,addr,size,dir,value\n"
-			   "100,-1,vmm_start,,0x0,0,,0x0\n"
-			   "200,0,exit,io,0xf4,1,w,0x6\n"
-			   "300,0,marker,linux_start_user,0xf4,0,,0x7\n"
-			   "400,-1,shutdown,,0x0,0,,0x0\n"));
+	CHECK(!strcmp(csv, "time_ns,vcpu,tid,event,detail,addr,size,dir,value\n"
+			   "100,-1,10,vmm_start,,0x0,0,,0x0\n"
+			   "200,0,11,exit,io,0xf4,1,w,0x6\n"
+			   "300,0,11,marker,linux_start_user,0xf4,0,,0x7\n"
+			   "400,-1,10,shutdown,,0x0,0,,0x0\n"));
+	free(ev);
 	unlink(path);
 	probes_free();
 }
 
-static void test_probe_csv_to_unwritable_path_fails_cleanly(void)
+static void test_probe_trace_to_unwritable_path_fails_cleanly(void)
 {
-	CHECK_EQ(probes_init(1, 4), 0);
-	probes_attach(0);
-	probe_emit(PROBE_VMM_START, 0, 0);
-	CHECK_EQ(probes_write_csv("/nonexistent-dir/t.csv"), (uint64_t)-ENOENT);
-	probes_free();
+	struct trace_event ev = { 0 };
+
+	CHECK_EQ(trace_write("/nonexistent-dir/t.csv", TRACE_CSV, &ev, 1, "t"), (uint64_t)-ENOENT);
 }
 
 static void test_probe_names(void)
@@ -91,8 +96,8 @@ int main(void)
 {
 	RUN(test_probe_off_records_nothing);
 	RUN(test_probe_full_buffer_drops_and_counts);
-	RUN(test_probe_csv_merges_threads_by_time);
-	RUN(test_probe_csv_to_unwritable_path_fails_cleanly);
+	RUN(test_probe_collect_merges_threads_by_time);
+	RUN(test_probe_trace_to_unwritable_path_fails_cleanly);
 	RUN(test_probe_names);
 	return check_summary("probe");
 }

@@ -1,0 +1,207 @@
+/* test_phases.c: phase boundaries from synthetic traces, with and without
+ * the kernel's marker patch, direct and firmware boots; CSV round trip. */
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "boot_markers.h"
+#include "check.h"
+#include "phases.h"
+
+#define MS 1000000ULL
+
+static struct trace_event ev[32];
+static size_t n;
+
+static void reset(void)
+{
+	n = 0;
+}
+
+static void add(uint64_t ms, enum probe_kind kind, uint64_t addr, uint64_t value, uint32_t reason)
+{
+	ev[n++] = (struct trace_event){ { ms * MS, (uint8_t)kind, addr ? 1 : 0,
+					  addr ? PROBE_DIR_WRITE : PROBE_DIR_NONE, 0, reason, addr, value },
+					0, 100 };
+}
+
+static void marker(uint64_t ms, unsigned port, unsigned value)
+{
+	add(ms, PROBE_MARKER, port, value, 0);
+}
+
+/* The common tail of a Linux boot: console byte at 30, shutdown at 60. */
+static void linux_tail(int patched)
+{
+	if (patched)
+		marker(20, MARKER_PORT_LINUX, MARKER_LINUX_START_KERNEL);
+	add(30, PROBE_SERIAL_FIRST_BYTE, 0x3f8, 'L', 0);
+	if (patched)
+		marker(50, MARKER_PORT_LINUX, MARKER_LINUX_START_USER);
+	add(60, PROBE_SHUTDOWN, 0, 0, 0);
+	add(61, PROBE_VMM_EXIT, 0, 0, 0);
+}
+
+static void test_phases_direct_boot_with_marker_patch(void)
+{
+	struct boot_phases p;
+	uint64_t a, b;
+
+	reset();
+	add(1, PROBE_VMM_EXEC, 0, 0, 0);
+	add(3, PROBE_VMM_START, 0, 0, 0);
+	add(4, PROBE_FIRST_RUN, 0, 0, 0);
+	linux_tail(1);
+	phases_compute(ev, n, &p);
+	CHECK(!strcmp(p.origin_from, "exec"));
+	CHECK(phases_span(&p, PHASE_VMM, &a, &b));
+	CHECK_EQ(b - a, 3 * MS);
+	CHECK(phases_span(&p, PHASE_FIRMWARE, &a, &b));
+	CHECK_EQ(b - a, 0);
+	CHECK(!strcmp(p.kernel_entry_from, "direct boot"));
+	CHECK(phases_span(&p, PHASE_KERNEL, &a, &b));
+	CHECK_EQ(b - a, 46 * MS);
+	CHECK(phases_span(&p, PHASE_USER, &a, &b));
+	CHECK_EQ(b - a, 10 * MS);
+	CHECK_EQ(p.start_kernel, 20 * MS);
+	CHECK(!strcmp(p.init_from, "marker 7"));
+}
+
+static void test_phases_without_marker_patch_kernel_runs_to_the_end(void)
+{
+	struct boot_phases p;
+	uint64_t a, b;
+
+	reset();
+	add(3, PROBE_VMM_START, 0, 0, 0);
+	add(4, PROBE_FIRST_RUN, 0, 0, 0);
+	linux_tail(0);
+	phases_compute(ev, n, &p);
+	CHECK(!strcmp(p.origin_from, "vmm start"));
+	CHECK(!strcmp(p.init_from, "unknown"));
+	CHECK_EQ(p.start_kernel, 0);
+	CHECK(phases_span(&p, PHASE_KERNEL, &a, &b));
+	CHECK_EQ(b, 60 * MS);
+	CHECK(!phases_span(&p, PHASE_USER, &a, &b));
+	CHECK_EQ(p.first_console, 30 * MS);
+}
+
+static void test_phases_init_program_marker_stands_in_for_marker_7(void)
+{
+	struct boot_phases p;
+
+	reset();
+	add(4, PROBE_FIRST_RUN, 0, 0, 0);
+	marker(55, MARKER_PORT_LINUX, MARKER_INIT_USER);
+	add(60, PROBE_SHUTDOWN, 0, 0, 0);
+	phases_compute(ev, n, &p);
+	CHECK(!strcmp(p.init_from, "marker 8"));
+	CHECK_EQ(p.init, 55 * MS);
+}
+
+static void test_phases_firmware_marker_is_kernel_entry(void)
+{
+	struct boot_phases p;
+	uint64_t a, b;
+
+	reset();
+	add(4, PROBE_FIRST_RUN, 0, 0, 0);
+	marker(5, MARKER_PORT_FW, MARKER_FW_START);
+	add(8, PROBE_EXIT, 0x518, 0, KVM_EXIT_IO);
+	marker(12, MARKER_PORT_LINUX, MARKER_LINUX_START_BOOT);
+	linux_tail(1);
+	phases_compute(ev, n, &p);
+	CHECK(!strcmp(p.kernel_entry_from, "firmware marker"));
+	CHECK(phases_span(&p, PHASE_FIRMWARE, &a, &b));
+	CHECK_EQ(b - a, 8 * MS);
+}
+
+static void test_phases_firmware_without_markers_uses_last_fwcfg_access(void)
+{
+	struct boot_phases p;
+
+	reset();
+	add(4, PROBE_FIRST_RUN, 0, 0, 0);
+	add(6, PROBE_EXIT, 0x510, 0x19, KVM_EXIT_IO);
+	add(9, PROBE_EXIT, 0x518, 0x1000, KVM_EXIT_IO);
+	add(10, PROBE_EXIT, 0x3f8, 'x', KVM_EXIT_IO);
+	linux_tail(0);
+	add(40, PROBE_EXIT, 0x510, 0, KVM_EXIT_IO); /* after the kernel started: not the firmware */
+	phases_compute(ev, n, &p);
+	CHECK(!strcmp(p.kernel_entry_from, "last fw_cfg access"));
+	CHECK_EQ(p.kernel_entry, 9 * MS);
+}
+
+static void test_phases_exit_count_and_empty_trace(void)
+{
+	struct boot_phases p;
+	uint64_t a, b;
+
+	reset();
+	phases_compute(ev, 0, &p);
+	CHECK_EQ(p.exits, 0);
+	CHECK(!phases_span(&p, PHASE_VMM, &a, &b));
+	add(4, PROBE_FIRST_RUN, 0, 0, 0);
+	add(5, PROBE_EXIT, 0x3f8, 1, KVM_EXIT_IO);
+	add(6, PROBE_EXIT, 0x3f8, 2, KVM_EXIT_IO);
+	phases_compute(ev, n, &p);
+	CHECK_EQ(p.exits, 2);
+	CHECK(!strcmp(p.end_from, "last event"));
+}
+
+static void test_trace_csv_round_trip(void)
+{
+	char path[] = "/tmp/mvm-trace-XXXXXX";
+	struct trace_event *back;
+	size_t count, bad;
+	int fd = mkstemp(path);
+
+	close(fd);
+	reset();
+	add(1, PROBE_VMM_EXEC, 0, 0, 0);
+	add(5, PROBE_EXIT, 0xfeb00070, 0xdeadbeef, KVM_EXIT_MMIO);
+	marker(6, MARKER_PORT_LINUX, 0x42);
+	ev[2].vcpu = -1;
+	CHECK_EQ(trace_write(path, TRACE_CSV, ev, n, "t"), 0);
+	CHECK_EQ(trace_read_csv(path, &back, &count, &bad), 0);
+	CHECK_EQ(count, 3);
+	CHECK(!memcmp(&back[1].r, &ev[1].r, sizeof(struct probe_rec)));
+	CHECK_EQ(back[2].vcpu, -1);
+	CHECK_EQ(back[2].r.value, 0x42);
+	CHECK_EQ(back[1].tid, 100);
+	free(back);
+	unlink(path);
+}
+
+static void test_trace_csv_reader_rejects_bad_rows(void)
+{
+	char path[] = "/tmp/mvm-trace-XXXXXX";
+	struct trace_event *back;
+	size_t count, bad;
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	fputs("time_ns,vcpu,tid,event,detail,addr,size,dir,value\n"
+	      "1,0,1,exit,io,0x3f8,1,w,0x41\n"
+	      "2,0,1,teleport,,0x0,0,,0x0\n", f);
+	fclose(f);
+	CHECK_EQ(trace_read_csv(path, &back, &count, &bad), (uint64_t)-22);
+	CHECK_EQ(bad, 3);
+	CHECK(back == NULL);
+	CHECK_EQ(trace_read_csv("/nonexistent", &back, &count, &bad), (uint64_t)-2);
+	unlink(path);
+}
+
+int main(void)
+{
+	RUN(test_phases_direct_boot_with_marker_patch);
+	RUN(test_phases_without_marker_patch_kernel_runs_to_the_end);
+	RUN(test_phases_init_program_marker_stands_in_for_marker_7);
+	RUN(test_phases_firmware_marker_is_kernel_entry);
+	RUN(test_phases_firmware_without_markers_uses_last_fwcfg_access);
+	RUN(test_phases_exit_count_and_empty_trace);
+	RUN(test_trace_csv_round_trip);
+	RUN(test_trace_csv_reader_rejects_bad_rows);
+	return check_summary("phases");
+}
