@@ -55,7 +55,8 @@ GUEST_PAYLOADS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(filter-out
 
 BENCH_SRCS := bench/main.c bench/startup.c bench/probecost.c bench/stats.c probes/hosttrace.c \
 	probes/probe.c probes/trace.c probes/phases.c
-TRACER_SRCS := probes/mvm_trace.c probes/hosttrace.c probes/trace.c probes/phases.c
+TRACER_SRCS := probes/mvm_trace.c probes/hostconv.c probes/hosttrace.c probes/trace.c \
+	probes/phases.c
 
 .PHONY: all test unit bench install clean setup guest guests help
 all: $(BUILD)/mvm $(BUILD)/mvm-bench $(BUILD)/mvm-trace
