@@ -101,14 +101,18 @@ static int on_event(const struct ht_event *e, void *ctx)
 
 static int boot_once(struct hosttrace *ht, const char *guest, int probes, double *seconds)
 {
-	char kernel[512], initrd[512];
+	char kernel[512], initrd[512], trace[] = "/tmp/mvm-probes-onoff-XXXXXX";
+	int fd = mkstemp(trace);
 	const char *argv[] = { "build/mvm", "-M", "microvm", "-m", "256m", "-kernel", kernel,
 			       "-initrd", initrd, "-append", "console=ttyS0 reboot=t panic=-1",
 			       "-nodefaults", "-no-user-config", "-serial", "null", "-no-reboot",
-			       probes ? "--trace" : NULL, "/dev/null", NULL };
+			       probes ? "--trace" : NULL, trace, NULL };
 	struct boot_times b = { 0 };
 	int status = 0;
 
+	if (fd < 0)
+		return -errno;
+	close(fd);
 	snprintf(kernel, sizeof(kernel), "%s/vmlinux", guest);
 	snprintf(initrd, sizeof(initrd), "%s/initramfs.cpio", guest);
 	b.pid = hosttrace_spawn(ht, argv, -1, -1);
@@ -120,6 +124,7 @@ static int boot_once(struct hosttrace *ht, const char *guest, int probes, double
 	}
 	hosttrace_stop(ht);
 	hosttrace_poll(ht, on_event, &b);
+	unlink(trace);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) || !b.exec || !b.init)
 		return -EIO;
 	*seconds = (double)(b.init - b.exec) / 1e9;
@@ -157,6 +162,8 @@ int bench_probes_onoff(int argc, char **argv)
 		}
 	}
 	hosttrace_close(ht);
+	for (unsigned i = 0; i < pairs; i++)
+		printf("pair %u: on %.3f s, off %.3f s\n", i + 1, on[i], off[i]);
 	printf("Linux boot, exec -> init marker: probes on %.3f s, off %.3f s (medians of %u "
 	       "interleaved pairs); ratio on/off %.4f (goal <= 1.01)\n",
 	       stats_median(on, pairs), stats_median(off, pairs), pairs,

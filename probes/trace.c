@@ -315,14 +315,41 @@ int trace_write_chrome(FILE *f, const struct trace_event *ev, size_t n, const ch
 
 /* ---- atomic file output ---- */
 
+static int write_to(FILE *f, enum trace_format format, const struct trace_event *ev, size_t n,
+		    const char *process)
+{
+	return format == TRACE_CHROME ? trace_write_chrome(f, ev, n, process)
+				      : trace_write_csv(f, ev, n);
+}
+
+/* A path that exists and is not a regular file (a device, a FIFO) is
+ * written in place: renaming over it would replace, say, /dev/null. */
+static int write_in_place(const char *path, enum trace_format format,
+			  const struct trace_event *ev, size_t n, const char *process)
+{
+	FILE *f = fopen(path, "w");
+	int err;
+
+	if (!f)
+		return -errno;
+	err = write_to(f, format, ev, n, process);
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
 int trace_write(const char *path, enum trace_format format, const struct trace_event *ev,
 		size_t n, const char *process)
 {
 	size_t len = strlen(path) + 16;
-	char *tmp = malloc(len);
+	struct stat st;
+	char *tmp;
 	int fd, err;
 	FILE *f;
 
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_in_place(path, format, ev, n, process);
+	tmp = malloc(len);
 	if (!tmp)
 		return -ENOMEM;
 	snprintf(tmp, len, "%s.tmpXXXXXX", path);
@@ -337,8 +364,7 @@ int trace_write(const char *path, enum trace_format format, const struct trace_e
 		free(tmp);
 		return err;
 	}
-	err = format == TRACE_CHROME ? trace_write_chrome(f, ev, n, process)
-				     : trace_write_csv(f, ev, n);
+	err = write_to(f, format, ev, n, process);
 	if (fclose(f) && !err)
 		err = -errno;
 	if (!err)

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "boot_markers.h"
@@ -83,6 +85,25 @@ static void test_probe_trace_to_unwritable_path_fails_cleanly(void)
 	CHECK_EQ(trace_write("/nonexistent-dir/t.csv", TRACE_CSV, &ev, 1, "t"), (uint64_t)-ENOENT);
 }
 
+static void test_probe_trace_to_a_fifo_writes_in_place(void)
+{
+	char dir[] = "/tmp/mvm-fifo-XXXXXX", path[64];
+	struct trace_event ev = { 0 };
+	struct stat st;
+	int keep;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	CHECK_EQ(mkfifo(path, 0600), 0);
+	keep = open(path, O_RDWR | O_NONBLOCK); /* a reader, so the write does not block */
+	CHECK_EQ(trace_write(path, TRACE_CSV, &ev, 1, "t"), 0);
+	CHECK_EQ(stat(path, &st), 0);
+	CHECK(S_ISFIFO(st.st_mode)); /* not replaced by a regular file */
+	close(keep);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_probe_names(void)
 {
 	CHECK(!strcmp(probe_kind_name(PROBE_SERIAL_FIRST_BYTE), "serial_first_byte"));
@@ -98,6 +119,7 @@ int main(void)
 	RUN(test_probe_full_buffer_drops_and_counts);
 	RUN(test_probe_collect_merges_threads_by_time);
 	RUN(test_probe_trace_to_unwritable_path_fails_cleanly);
+	RUN(test_probe_trace_to_a_fifo_writes_in_place);
 	RUN(test_probe_names);
 	return check_summary("probe");
 }
