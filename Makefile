@@ -32,7 +32,8 @@ VMM_SRCS := vmm/main.c vmm/microvm.c vmm/microvm_run.c vmm/config.c vmm/cpuid.c 
 	vmm/dev/pic.c vmm/dev/pit.c vmm/dev/rtc.c probes/probe.c probes/trace.c probes/phases.c
 
 # Unit tests: test name -> the sources it links besides itself.
-UNIT_TESTS := bus serial exit linux config mem probe marker ioapic mptable cpuid pic pit rtc phases
+UNIT_TESTS := bus serial exit linux config mem probe marker ioapic mptable cpuid pic pit rtc phases \
+	stats matrix results
 UNIT_DEPS_bus := vmm/bus.c
 UNIT_DEPS_serial := vmm/dev/serial.c vmm/bus.c
 UNIT_DEPS_exit := vmm/exit.c vmm/bus.c
@@ -48,13 +49,18 @@ UNIT_DEPS_pic := vmm/dev/pic.c vmm/bus.c
 UNIT_DEPS_pit := vmm/dev/pit.c vmm/bus.c
 UNIT_DEPS_rtc := vmm/dev/rtc.c vmm/bus.c
 UNIT_DEPS_phases := probes/phases.c probes/trace.c
+UNIT_DEPS_stats := bench/stats.c
+UNIT_DEPS_matrix := bench/matrix.c
+UNIT_DEPS_results := bench/results.c bench/stats.c
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 GUEST_PAYLOADS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(filter-out tests/guests/common.S,$(wildcard tests/guests/*.S)))
 
-BENCH_SRCS := bench/main.c bench/startup.c bench/probecost.c bench/stats.c probes/hosttrace.c \
-	probes/probe.c probes/trace.c probes/phases.c
+BENCH_SRCS := bench/main.c bench/startup.c bench/probecost.c bench/stats.c bench/matrix.c \
+	bench/results.c bench/runner.c bench/run.c bench/meta.c bench/plot.c bench/compare.c \
+	bench/host.c probes/hosttrace.c probes/hostconv.c probes/probe.c probes/trace.c \
+	probes/phases.c
 TRACER_SRCS := probes/mvm_trace.c probes/hostconv.c probes/hosttrace.c probes/trace.c \
 	probes/phases.c
 
@@ -85,10 +91,10 @@ $(BUILD)/mvm-trace: $(TRACER_SRCS) $(wildcard probes/*.h) Makefile
 define unit_rules
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $(UNIT_DEPS_$(1)) tests/unit/check.h $(wildcard vmm/*.h vmm/*/*.h probes/*.h)
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_CFLAGS) -Itests/unit -o $$@ tests/unit/test_$(1).c $(UNIT_DEPS_$(1)) -lpthread
+	$$(CC) $$(ALL_CFLAGS) -Ibench -Itests/unit -o $$@ tests/unit/test_$(1).c $(UNIT_DEPS_$(1)) -lpthread -lm
 $(BUILD)/unit-san/test_$(1): tests/unit/test_$(1).c $(UNIT_DEPS_$(1)) tests/unit/check.h $(wildcard vmm/*.h vmm/*/*.h probes/*.h)
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $$@ tests/unit/test_$(1).c $(UNIT_DEPS_$(1)) -lpthread
+	$$(CC) $$(ALL_CFLAGS) $(SAN_FLAGS) -Ibench -Itests/unit -o $$@ tests/unit/test_$(1).c $(UNIT_DEPS_$(1)) -lpthread -lm
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rules,$(t))))
 

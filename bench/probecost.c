@@ -115,7 +115,7 @@ static int boot_once(struct hosttrace *ht, const char *guest, int probes, double
 	close(fd);
 	snprintf(kernel, sizeof(kernel), "%s/vmlinux", guest);
 	snprintf(initrd, sizeof(initrd), "%s/initramfs.cpio", guest);
-	b.pid = hosttrace_spawn(ht, argv, -1, -1);
+	b.pid = hosttrace_spawn(ht, argv, -1, -1, -1);
 	if (b.pid < 0)
 		return (int)b.pid;
 	while (waitpid(b.pid, &status, WNOHANG) != b.pid) {

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "host.h"
 #include "hosttrace.h"
 #include "stats.h"
 
@@ -63,31 +64,6 @@ static int on_event(const struct ht_event *e, void *ctx)
 	return 0;
 }
 
-/* RSS and PSS in KiB of every mapping of (pid) smaller than guest RAM. */
-static int vmm_footprint(pid_t pid, uint64_t ram_bytes, double *rss, double *pss)
-{
-	char path[64], line[512];
-	unsigned long long start, end, kb;
-	bool guest_ram = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	*rss = *pss = 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx-%llx ", &start, &end) == 2 && strchr(line, ' ') > strchr(line, '-'))
-			guest_ram = end - start >= ram_bytes;
-		else if (!guest_ram && sscanf(line, "Rss: %llu kB", &kb) == 1)
-			*rss += (double)kb;
-		else if (!guest_ram && sscanf(line, "Pss: %llu kB", &kb) == 1)
-			*pss += (double)kb;
-	}
-	fclose(f);
-	return 0;
-}
-
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
@@ -107,7 +83,7 @@ static int one_run(struct hosttrace *ht, struct vmm *v, const char *payload)
 	int status, err = 0;
 
 	snprintf(ram, sizeof(ram), "%dm", RAM_MIB);
-	r.pid = hosttrace_spawn(ht, argv, -1, -1);
+	r.pid = hosttrace_spawn(ht, argv, -1, -1, -1);
 	if (r.pid < 0)
 		return (int)r.pid;
 	while (!r.first_exit_ts && waited < FIRST_EXIT_TIMEOUT_MS && !interrupted) {
@@ -121,7 +97,7 @@ static int one_run(struct hosttrace *ht, struct vmm *v, const char *payload)
 	}
 	/* The guest is halted now: what the VMM holds is its steady footprint. */
 	if (r.pid > 0 && r.first_exit_ts)
-		err = vmm_footprint(r.pid, (uint64_t)RAM_MIB << 20, &rss, &pss);
+		err = host_footprint(r.pid, (uint64_t)RAM_MIB << 20, &rss, &pss);
 	if (r.pid > 0) {
 		kill(r.pid, SIGKILL);
 		waitpid(r.pid, NULL, 0);

@@ -3,6 +3,7 @@
 #include <event-parse.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,7 +129,8 @@ struct hosttrace *hosttrace_open(const char **why)
 	return ht;
 }
 
-pid_t hosttrace_spawn(struct hosttrace *ht, const char *const argv[], int out_fd, int err_fd)
+pid_t hosttrace_spawn(struct hosttrace *ht, const char *const argv[], int out_fd, int err_fd,
+		      int cpu)
 {
 	char pidstr[32];
 	int gate[2];
@@ -145,6 +147,13 @@ pid_t hosttrace_spawn(struct hosttrace *ht, const char *const argv[], int out_fd
 		/* Wait until the tracer follows this pid, then become the VMM. */
 		if (read(gate[0], &c, 1) < 0)
 			_exit(127);
+		if (cpu >= 0) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(cpu, &set);
+			sched_setaffinity(0, sizeof(set), &set);
+		}
 		if (out_fd >= 0)
 			dup2(out_fd, STDOUT_FILENO);
 		if (err_fd >= 0)

@@ -47,8 +47,10 @@ typedef int (*hosttrace_cb)(const struct ht_event *ev, void *ctx);
 struct hosttrace *hosttrace_open(const char **why);
 
 /* Start (argv) as a traced child with (out_fd)/(err_fd) as its stdout and
- * stderr (-1: inherit).  Returns the child's pid or -errno. */
-pid_t hosttrace_spawn(struct hosttrace *ht, const char *const argv[], int out_fd, int err_fd);
+ * stderr (-1: inherit), pinned to (cpu) unless it is -1.  Returns the
+ * child's pid or -errno. */
+pid_t hosttrace_spawn(struct hosttrace *ht, const char *const argv[], int out_fd, int err_fd,
+		      int cpu);
 
 /* Deliver every event recorded since the last call, in time order; a
  * non-zero return from (cb) stops early.  Returns events delivered or -1. */

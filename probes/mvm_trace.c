@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	hostconv_init(&t, 0);
-	t.child = hosttrace_spawn(ht, (const char *const *)(argv + optind), -1, -1);
+	t.child = hosttrace_spawn(ht, (const char *const *)(argv + optind), -1, -1, -1);
 	if (t.child < 0) {
 		fprintf(stderr, "mvm-trace: cannot start %s: %s\n", argv[optind], strerror(-t.child));
 		return 1;

@@ -7,7 +7,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 runs=${MVM_BENCH_RUNS:-20}
-pairs=${MVM_BENCH_PROBE_PAIRS:-3}
+pairs=${MVM_BENCH_PROBE_PAIRS:-5}
 
 echo "== start-up: exec -> first guest exit, footprint ($runs runs each)"
 build/mvm-bench startup -n "$runs"

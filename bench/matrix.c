@@ -1,0 +1,298 @@
+/* matrix.c: axes, cells, skip rules, ordering and sharding (see matrix.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "matrix.h"
+
+static const char *const axis_names[AX_COUNT] = {
+	"vmm", "firmware", "kernel", "pit", "pic", "rtc", "isa-serial", "x-option-roms",
+};
+
+static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int set_axis(struct axis *a, const char *list, char *err, size_t len)
+{
+	char *copy = strdup(list), *cur = copy, *item;
+
+	for (unsigned i = 0; i < a->n; i++)
+		free(a->value[i]);
+	a->n = 0;
+	while (copy && (item = strsep(&cur, ","))) {
+		while (isspace((unsigned char)*item))
+			item++;
+		item[strcspn(item, " \t")] = 0;
+		if (!*item)
+			continue;
+		if (a->n == AXIS_MAX) {
+			free(copy);
+			return fail(err, len, "%s: more than %d values", a->name, AXIS_MAX);
+		}
+		a->value[a->n++] = strdup(item);
+	}
+	free(copy);
+	return a->n ? 0 : fail(err, len, "%s: empty list", a->name);
+}
+
+static int check_values(const struct axis *a, const char *const *allowed, char *err, size_t len)
+{
+	for (unsigned i = 0; i < a->n; i++) {
+		unsigned k = 0;
+
+		while (allowed[k] && strcmp(allowed[k], a->value[i]))
+			k++;
+		if (!allowed[k])
+			return fail(err, len, "%s: unknown value '%s'", a->name, a->value[i]);
+	}
+	return 0;
+}
+
+static int check_axis(struct matrix_config *m, int ax, char *err, size_t len)
+{
+	static const char *const onoff[] = { "on", "off", NULL };
+	static const char *const vmms[] = { "mvm", "qemu", NULL };
+	static const char *const firmwares[] = { "direct", "qboot", "seabios", NULL };
+
+	if (ax == AX_VMM)
+		return check_values(&m->axis[ax], vmms, err, len);
+	if (ax == AX_FIRMWARE)
+		return check_values(&m->axis[ax], firmwares, err, len);
+	if (ax == AX_KERNEL)
+		return 0;
+	return check_values(&m->axis[ax], onoff, err, len);
+}
+
+static int set_uint(unsigned *v, const char *key, const char *value, unsigned min, unsigned max,
+		    char *err, size_t len)
+{
+	char *end;
+	unsigned long x;
+
+	errno = 0;
+	x = strtoul(value, &end, 10);
+	if (errno || end == value || *end || x < min || x > max)
+		return fail(err, len, "%s: '%s' is not a number in %u..%u", key, value, min, max);
+	*v = (unsigned)x;
+	return 0;
+}
+
+static int set_shard(struct matrix_config *m, const char *value, char *err, size_t len)
+{
+	unsigned i, n;
+	char tail;
+
+	if (sscanf(value, "%u/%u%c", &i, &n, &tail) != 2 || n == 0 || i >= n)
+		return fail(err, len, "shard: '%s' is not i/n with 0 <= i < n", value);
+	m->shard_index = i;
+	m->shard_count = n;
+	return 0;
+}
+
+static int set_string(char **slot, const char *value)
+{
+	free(*slot);
+	*slot = strdup(value);
+	return *slot ? 0 : -1;
+}
+
+int matrix_set(struct matrix_config *m, const char *key, const char *value, char *err, size_t len)
+{
+	for (int ax = 0; ax < AX_COUNT; ax++)
+		if (!strcmp(key, axis_names[ax]))
+			return set_axis(&m->axis[ax], value, err, len) ? -1 : check_axis(m, ax, err, len);
+	if (!strcmp(key, "repeat"))
+		return set_uint(&m->repeat, key, value, 1, 10000, err, len);
+	if (!strcmp(key, "warmup"))
+		return set_uint(&m->warmup, key, value, 0, 100, err, len);
+	if (!strcmp(key, "timeout"))
+		return set_uint(&m->timeout_s, key, value, 1, 86400, err, len);
+	if (!strcmp(key, "jobs"))
+		return set_uint(&m->jobs, key, value, 1, 256, err, len);
+	if (!strcmp(key, "smp"))
+		return set_uint(&m->smp, key, value, 1, 255, err, len);
+	if (!strcmp(key, "shard"))
+		return set_shard(m, value, err, len);
+	if (!strcmp(key, "seed"))
+		return (m->seed = strtoull(value, NULL, 0), 0);
+	if (!strcmp(key, "mem"))
+		return set_string(&m->mem, value);
+	if (!strcmp(key, "append"))
+		return set_string(&m->append, value);
+	if (!strcmp(key, "mvm"))
+		return set_string(&m->mvm, value);
+	if (!strcmp(key, "qemu"))
+		return set_string(&m->qemu, value);
+	if (!strcmp(key, "qboot"))
+		return set_string(&m->qboot, value);
+	if (!strcmp(key, "seabios"))
+		return set_string(&m->seabios, value);
+	if (!strcmp(key, "out"))
+		return set_string(&m->out_dir, value);
+	return fail(err, len, "unknown setting '%s'", key);
+}
+
+void matrix_defaults(struct matrix_config *m)
+{
+	char err[128];
+
+	memset(m, 0, sizeof(*m));
+	for (int ax = 0; ax < AX_COUNT; ax++)
+		m->axis[ax].name = axis_names[ax];
+	matrix_set(m, "vmm", "mvm,qemu", err, sizeof(err));
+	matrix_set(m, "firmware", "direct", err, sizeof(err));
+	matrix_set(m, "kernel", "build/guest", err, sizeof(err));
+	for (int ax = AX_PIT; ax < AX_COUNT; ax++)
+		matrix_set(m, axis_names[ax], "on,off", err, sizeof(err));
+	m->repeat = 1;
+	m->timeout_s = 600;
+	m->jobs = 1;
+	m->smp = 1;
+	m->shard_count = 1;
+	m->seed = 1;
+	m->mem = strdup("256m");
+	m->append = strdup("console=ttyS0 reboot=t panic=-1");
+	m->mvm = strdup("build/mvm");
+	m->qemu = strdup("qemu-system-x86_64");
+	m->qboot = strdup("/usr/share/qemu/qboot.rom");
+	m->seabios = strdup("/usr/share/seabios/bios-microvm.bin");
+}
+
+int matrix_load(struct matrix_config *m, const char *path, char *err, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024], msg[256];
+	unsigned no = 0;
+
+	if (!f)
+		return fail(err, len, "cannot read config '%s': %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char *key = line, *eq, *value, *end;
+
+		no++;
+		line[strcspn(line, "#\r\n")] = 0;
+		while (isspace((unsigned char)*key))
+			key++;
+		if (!*key)
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			fclose(f);
+			return fail(err, len, "%s:%u: expected 'key = value'", path, no);
+		}
+		*eq = 0;
+		for (end = eq; end > key && isspace((unsigned char)end[-1]); end--)
+			end[-1] = 0;
+		for (value = eq + 1; isspace((unsigned char)*value); value++)
+			;
+		for (end = value + strlen(value); end > value && isspace((unsigned char)end[-1]); end--)
+			end[-1] = 0;
+		if (matrix_set(m, key, value, msg, sizeof(msg))) {
+			fclose(f);
+			return fail(err, len, "%s:%u: %s", path, no, msg);
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Why (c) cannot run, or NULL. */
+static const char *skip_reason(const struct cell *c)
+{
+	bool qemu = !strcmp(c->v[AX_VMM], "qemu"), direct = !strcmp(c->v[AX_FIRMWARE], "direct");
+
+	if (qemu && direct)
+		return "QEMU's microvm has no direct kernel boot (it always runs firmware)";
+	if (!qemu && !direct)
+		return "mvm has no fw_cfg yet, so it cannot boot -kernel through firmware";
+	if (!strcmp(c->v[AX_FIRMWARE], "seabios") && !strcmp(c->v[AX_OPTION_ROMS], "off"))
+		return "SeaBIOS boots -kernel only through the linuxboot_dma option ROM";
+	return NULL;
+}
+
+struct cell *matrix_cells(const struct matrix_config *m, size_t *n)
+{
+	size_t total = 1;
+	struct cell *cells;
+
+	for (int ax = 0; ax < AX_COUNT; ax++)
+		total *= m->axis[ax].n;
+	cells = calloc(total, sizeof(*cells));
+	if (!cells)
+		return NULL;
+	for (size_t i = 0; i < total; i++) {
+		struct cell *c = &cells[i];
+		size_t rest = i, off = 0;
+
+		c->id = (unsigned)i;
+		/* The last axis varies fastest, as in a nested loop. */
+		for (int ax = AX_COUNT - 1; ax >= 0; ax--) {
+			c->v[ax] = m->axis[ax].value[rest % m->axis[ax].n];
+			rest /= m->axis[ax].n;
+		}
+		for (int ax = 0; ax < AX_COUNT; ax++)
+			off += (size_t)snprintf(c->key + off, sizeof(c->key) - off, "%s%s=%s",
+						ax ? "," : "", axis_names[ax], c->v[ax]);
+		c->skip = skip_reason(c);
+	}
+	*n = total;
+	return cells;
+}
+
+static uint64_t splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void shuffle(struct task *t, size_t n, uint64_t *state)
+{
+	for (size_t i = n; i > 1; i--) {
+		size_t j = (size_t)(splitmix64(state) % i);
+		struct task tmp = t[i - 1];
+
+		t[i - 1] = t[j];
+		t[j] = tmp;
+	}
+}
+
+struct task *matrix_tasks(const struct matrix_config *m, const struct cell *cells, size_t ncells,
+			  size_t *n)
+{
+	size_t per = m->warmup + m->repeat, k = 0, warm;
+	struct task *t = calloc(ncells * per + 1, sizeof(*t));
+	uint64_t state = m->seed;
+
+	if (!t)
+		return NULL;
+	for (size_t i = 0; i < ncells; i++) {
+		if (cells[i].skip || cells[i].id % m->shard_count != m->shard_index)
+			continue;
+		for (unsigned w = 0; w < m->warmup; w++)
+			t[k++] = (struct task){ &cells[i], w, true };
+	}
+	warm = k;
+	for (unsigned r = 0; r < m->repeat; r++)
+		for (size_t i = 0; i < ncells; i++)
+			if (!cells[i].skip && cells[i].id % m->shard_count == m->shard_index)
+				t[k++] = (struct task){ &cells[i], r, false };
+	shuffle(t, warm, &state);
+	shuffle(t + warm, k - warm, &state);
+	*n = k;
+	return t;
+}

@@ -1,0 +1,155 @@
+/* meta.c: meta.json, what a results directory was measured on and with. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "host.h"
+
+#ifndef MVM_VERSION
+#define MVM_VERSION "unknown"
+#endif
+
+/* JSON string contents: escape quotes, backslashes and controls. */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void cpu_model(char *buf, size_t len)
+{
+	char line[256];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	snprintf(buf, len, "unknown");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (!strncmp(line, "model name", 10) && colon) {
+			snprintf(buf, len, "%.*s", (int)strcspn(colon + 2, "\n"), colon + 2);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+static void packages(FILE *f)
+{
+	static const char *const pkgs[] = { "qemu-system-x86", "qemu-system-data", "seabios",
+					    "linux-source-6.1", "libtracefs1", "libtraceevent1",
+					    "gcc", "gnuplot-nox", NULL };
+	char cmd[256], version[128];
+
+	fprintf(f, "  \"packages\": {");
+	for (int i = 0; pkgs[i]; i++) {
+		snprintf(cmd, sizeof(cmd), "dpkg-query -W -f='${Version}' %s 2>/dev/null", pkgs[i]);
+		host_command_line(cmd, version, sizeof(version));
+		fprintf(f, "%s\n    ", i ? "," : "");
+		json_str(f, pkgs[i]);
+		fprintf(f, ": ");
+		json_str(f, version);
+	}
+	fprintf(f, "\n  },\n");
+}
+
+static void axes(FILE *f, const struct matrix_config *m)
+{
+	fprintf(f, "  \"axes\": {");
+	for (int ax = 0; ax < AX_COUNT; ax++) {
+		fprintf(f, "%s\n    ", ax ? "," : "");
+		json_str(f, m->axis[ax].name);
+		fprintf(f, ": [");
+		for (unsigned i = 0; i < m->axis[ax].n; i++) {
+			fprintf(f, "%s", i ? ", " : "");
+			json_str(f, m->axis[ax].value[i]);
+		}
+		fprintf(f, "]");
+	}
+	fprintf(f, "\n  },\n");
+}
+
+static void settings(FILE *f, const struct matrix_config *m, size_t ncells, size_t nboots)
+{
+	fprintf(f, "  \"repeat\": %u, \"warmup\": %u, \"timeout_s\": %u, \"jobs\": %u,\n",
+		m->repeat, m->warmup, m->timeout_s, m->jobs);
+	fprintf(f, "  \"shard\": \"%u/%u\", \"seed\": %llu, \"smp\": %u, \"cells\": %zu, "
+		   "\"boots\": %zu,\n", m->shard_index, m->shard_count,
+		(unsigned long long)m->seed, m->smp, ncells, nboots);
+	fprintf(f, "  \"mem\": ");
+	json_str(f, m->mem);
+	fprintf(f, ", \"append\": ");
+	json_str(f, m->append);
+	fprintf(f, ",\n  \"mvm\": ");
+	json_str(f, m->mvm);
+	fprintf(f, ", \"qemu\": ");
+	json_str(f, m->qemu);
+	fprintf(f, ", \"qboot\": ");
+	json_str(f, m->qboot);
+	fprintf(f, ", \"seabios\": ");
+	json_str(f, m->seabios);
+	fprintf(f, "\n");
+}
+
+static void host_facts(FILE *f)
+{
+	char host[128] = "", cpu[256], date[32];
+	struct utsname u;
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gethostname(host, sizeof(host));
+	cpu_model(cpu, sizeof(cpu));
+	uname(&u);
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(f, "  \"date\": \"%s\", \"git_rev\": ", date);
+	json_str(f, MVM_VERSION);
+	fprintf(f, ",\n  \"host\": ");
+	json_str(f, host);
+	fprintf(f, ", \"cpu\": ");
+	json_str(f, cpu);
+	fprintf(f, ", \"cpus\": %ld,\n  \"kernel\": ", sysconf(_SC_NPROCESSORS_ONLN));
+	json_str(f, u.release);
+	fprintf(f, ", \"kvm_backend\": \"%s\",\n",
+		access("/sys/module/kvm_pvm", F_OK) == 0 ? "kvm_pvm (nested)" : "kvm");
+}
+
+int meta_write(const char *dir, const struct matrix_config *m, size_t ncells, size_t nboots)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "{\n");
+	host_facts(f);
+	packages(f);
+	axes(f, m);
+	settings(f, m, ncells, nboots);
+	fprintf(f, "}\n");
+	if (ferror(f))
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	return err;
+}

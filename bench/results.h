@@ -1,0 +1,62 @@
+/*
+ * results.h: mvm-bench's per-boot rows (runs.csv), per-configuration
+ * statistics (summary.csv) and run description (meta.json).
+ *
+ * runs.csv has one row per boot: the configuration (one column per axis),
+ * the repetition, the status and a note, every metric (units in the column
+ * names; empty when unknown), and where the numbers came from (host, git
+ * revision, file hashes, start time).  Rows are appended whole, with one
+ * write each, so an interrupted run leaves only complete rows.
+ */
+#ifndef MVM_BENCH_RESULTS_H
+#define MVM_BENCH_RESULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "matrix.h"
+
+enum metric {
+	M_VMM_MS, M_FIRMWARE_MS, M_KERNEL_MS, M_USER_MS,
+	M_START_KERNEL_MS, M_FIRST_CONSOLE_MS, M_INIT_MS, M_TOTAL_MS,
+	M_EXITS, M_EXITS_IO, M_EXITS_MMIO, M_EXITS_OTHER,
+	M_FWCFG_READS, M_FWCFG_BYTES,
+	M_USER_CPU_MS, M_SYS_CPU_MS,
+	M_PEAK_RSS_KIB, M_RSS_KIB, M_PSS_KIB,
+	M_MINOR_FAULTS, M_MAJOR_FAULTS, M_BINARY_BYTES,
+	M_COUNT
+};
+
+extern const char *const metric_name[M_COUNT];
+
+enum { ID_HOST, ID_GIT_REV, ID_KERNEL_SHA256, ID_INITRD_SHA256, ID_FIRMWARE_SHA256, ID_STARTED_AT,
+       ID_COUNT };
+
+struct row {
+	char *v[AX_COUNT]; /* configuration */
+	unsigned rep;
+	char status[16];   /* ok, noinit, timeout, crash, fail, skipped */
+	char *note;
+	double m[M_COUNT]; /* NAN when unknown */
+	char *id[ID_COUNT];
+};
+
+/* The runs.csv header line (no newline). */
+const char *results_header(void);
+
+/* Append (r) to (path) as one line, creating the file with its header. */
+int results_append(const char *path, const struct row *r) __attribute__((warn_unused_result));
+
+/* Read every row of a runs.csv; 0, or -errno / -EINVAL (line in *bad). */
+int results_read(const char *path, struct row **rows, size_t *n, size_t *bad);
+
+void results_free(struct row *rows, size_t n);
+
+/* Same configuration (all axes equal)? */
+bool results_same_config(const struct row *a, const struct row *b);
+
+/* Per configuration, for each metric: n, median, p10, p90, MAD and a 95 %
+ * confidence interval of the median; written atomically to (path). */
+int results_write_summary(const char *path, const struct row *rows, size_t n);
+
+#endif
