@@ -170,6 +170,19 @@ void matrix_defaults(struct matrix_config *m)
 	m->seabios = strdup("/usr/share/seabios/bios-microvm.bin");
 }
 
+void matrix_free(struct matrix_config *m)
+{
+	char **strings[] = { &m->mem, &m->append, &m->mvm, &m->qemu, &m->out_dir, &m->qboot,
+			     &m->seabios };
+
+	for (int ax = 0; ax < AX_COUNT; ax++)
+		for (unsigned i = 0; i < m->axis[ax].n; i++)
+			free(m->axis[ax].value[i]);
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+		free(*strings[i]);
+	memset(m, 0, sizeof(*m));
+}
+
 int matrix_load(struct matrix_config *m, const char *path, char *err, size_t len)
 {
 	FILE *f = fopen(path, "r");

@@ -50,6 +50,9 @@ struct task {
  * combination, 1 repetition, no warm-up, 600 s timeout, 1 job. */
 void matrix_defaults(struct matrix_config *m);
 
+/* Free what matrix_defaults(), matrix_set() and matrix_load() allocated. */
+void matrix_free(struct matrix_config *m);
+
 /* Apply "key = value[,value...]" (one config line or --key value). 0, or -1
  * with a message in (err). */
 int matrix_set(struct matrix_config *m, const char *key, const char *value, char *err, size_t len);

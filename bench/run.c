@@ -276,5 +276,6 @@ int bench_run(int argc, char **argv)
 	printf("results: %s/{runs.csv,summary.csv,meta.json,*.png,*.svg}\n", o.cfg.out_dir);
 	free(tasks);
 	free(cells);
+	matrix_free(&o.cfg);
 	return err ? 1 : 0;
 }

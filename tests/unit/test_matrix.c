@@ -1,0 +1,170 @@
+/* test_matrix.c: axes, cells, skip rules, config files, order and shards. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "matrix.h"
+
+static struct matrix_config m;
+static char err[256];
+
+static void test_matrix_default_is_every_combination_for_both_vmms(void)
+{
+	struct cell *c;
+	size_t n, skipped = 0;
+
+	matrix_defaults(&m);
+	c = matrix_cells(&m, &n);
+	CHECK_EQ(n, 64);
+	for (size_t i = 0; i < n; i++)
+		skipped += c[i].skip != NULL;
+	CHECK_EQ(skipped, 32); /* QEMU cannot boot directly */
+	CHECK(!strcmp(c[0].key, "vmm=mvm,firmware=direct,kernel=build/guest,pit=on,pic=on,rtc=on,"
+			       "isa-serial=on,x-option-roms=on"));
+	CHECK(!strcmp(c[1].v[AX_OPTION_ROMS], "off")); /* last axis varies fastest */
+	free(c);
+	matrix_free(&m);
+}
+
+static void test_matrix_skip_rules(void)
+{
+	struct cell *c;
+	size_t n;
+
+	matrix_defaults(&m);
+	CHECK_EQ(matrix_set(&m, "vmm", "qemu", err, sizeof(err)), 0);
+	CHECK_EQ(matrix_set(&m, "firmware", "seabios", err, sizeof(err)), 0);
+	CHECK_EQ(matrix_set(&m, "x-option-roms", "on,off", err, sizeof(err)), 0);
+	CHECK_EQ(matrix_set(&m, "pit", "on", err, sizeof(err)), 0);
+	CHECK_EQ(matrix_set(&m, "pic", "on", err, sizeof(err)), 0);
+	CHECK_EQ(matrix_set(&m, "rtc", "on", err, sizeof(err)), 0);
+	CHECK_EQ(matrix_set(&m, "isa-serial", "on", err, sizeof(err)), 0);
+	c = matrix_cells(&m, &n);
+	CHECK_EQ(n, 2);
+	CHECK(c[0].skip == NULL);
+	CHECK(c[1].skip && strstr(c[1].skip, "linuxboot_dma"));
+	free(c);
+	matrix_free(&m);
+}
+
+static void test_matrix_bad_settings_name_the_problem(void)
+{
+	matrix_defaults(&m);
+	CHECK(matrix_set(&m, "pit", "maybe", err, sizeof(err)) != 0);
+	CHECK(strstr(err, "'maybe'"));
+	CHECK(matrix_set(&m, "vmm", "firecracker", err, sizeof(err)) != 0);
+	CHECK(matrix_set(&m, "warp", "9", err, sizeof(err)) != 0);
+	CHECK(strstr(err, "'warp'"));
+	CHECK(matrix_set(&m, "repeat", "0", err, sizeof(err)) != 0);
+	CHECK(matrix_set(&m, "repeat", "3x", err, sizeof(err)) != 0);
+	CHECK(matrix_set(&m, "shard", "2/2", err, sizeof(err)) != 0);
+	CHECK(matrix_set(&m, "shard", "1/0", err, sizeof(err)) != 0);
+	CHECK(matrix_set(&m, "pic", " , ", err, sizeof(err)) != 0);
+	matrix_free(&m);
+}
+
+static void test_matrix_config_file(void)
+{
+	char path[] = "/tmp/mvm-matrix-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	fputs("# a small matrix\n vmm = mvm\nrepeat=5 # five\n\npit = on, off\ntimeout = 90\n", f);
+	fclose(f);
+	matrix_defaults(&m);
+	CHECK_EQ(matrix_load(&m, path, err, sizeof(err)), 0);
+	CHECK_EQ(m.repeat, 5);
+	CHECK_EQ(m.timeout_s, 90);
+	CHECK_EQ(m.axis[AX_VMM].n, 1);
+	CHECK_EQ(m.axis[AX_PIT].n, 2);
+	f = fopen(path, "w");
+	fputs("vmm = mvm\nthis line is wrong\n", f);
+	fclose(f);
+	CHECK(matrix_load(&m, path, err, sizeof(err)) != 0);
+	CHECK(strstr(err, ":2:"));
+	unlink(path);
+	CHECK(matrix_load(&m, "/nonexistent.conf", err, sizeof(err)) != 0);
+	matrix_free(&m);
+}
+
+static void test_matrix_tasks_warmups_first_then_every_repetition(void)
+{
+	struct cell *c;
+	struct task *t;
+	size_t n, nt;
+
+	matrix_defaults(&m);
+	CHECK_EQ(matrix_set(&m, "vmm", "mvm", err, sizeof(err)), 0);
+	CHECK_EQ(matrix_set(&m, "repeat", "3", err, sizeof(err)), 0);
+	CHECK_EQ(matrix_set(&m, "warmup", "1", err, sizeof(err)), 0);
+	c = matrix_cells(&m, &n);
+	t = matrix_tasks(&m, c, n, &nt);
+	CHECK_EQ(nt, 32 * 4);
+	for (size_t i = 0; i < 32; i++)
+		CHECK(t[i].warmup);
+	for (size_t i = 32; i < nt; i++)
+		CHECK(!t[i].warmup);
+	CHECK(t[32].cell != &c[0] || t[33].cell != &c[1]); /* shuffled */
+	free(t);
+	free(c);
+	matrix_free(&m);
+}
+
+static void test_matrix_same_seed_same_order(void)
+{
+	struct cell *c;
+	struct task *a, *b;
+	size_t n, na, nb;
+
+	matrix_defaults(&m);
+	c = matrix_cells(&m, &n);
+	a = matrix_tasks(&m, c, n, &na);
+	b = matrix_tasks(&m, c, n, &nb);
+	CHECK_EQ(na, nb);
+	CHECK(!memcmp(a, b, na * sizeof(*a)));
+	free(a);
+	free(b);
+	free(c);
+	matrix_free(&m);
+}
+
+static void test_matrix_shards_partition_the_cells(void)
+{
+	struct cell *c;
+	size_t n, total = 0;
+	unsigned seen[64] = { 0 };
+
+	matrix_defaults(&m);
+	c = matrix_cells(&m, &n);
+	for (unsigned s = 0; s < 3; s++) {
+		struct task *t;
+		size_t nt;
+		char shard[8];
+
+		snprintf(shard, sizeof(shard), "%u/3", s);
+		CHECK_EQ(matrix_set(&m, "shard", shard, err, sizeof(err)), 0);
+		t = matrix_tasks(&m, c, n, &nt);
+		for (size_t i = 0; i < nt; i++)
+			seen[t[i].cell->id]++;
+		total += nt;
+		free(t);
+	}
+	CHECK_EQ(total, 32);
+	for (size_t i = 0; i < n; i++)
+		CHECK_EQ(seen[i], c[i].skip ? 0 : 1);
+	free(c);
+	matrix_free(&m);
+}
+
+int main(void)
+{
+	RUN(test_matrix_default_is_every_combination_for_both_vmms);
+	RUN(test_matrix_skip_rules);
+	RUN(test_matrix_bad_settings_name_the_problem);
+	RUN(test_matrix_config_file);
+	RUN(test_matrix_tasks_warmups_first_then_every_repetition);
+	RUN(test_matrix_same_seed_same_order);
+	RUN(test_matrix_shards_partition_the_cells);
+	return check_summary("matrix");
+}
