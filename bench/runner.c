@@ -96,7 +96,7 @@ static void build_argv(const struct runner *r, struct slot *s, const char **argv
 
 	snprintf(store[0], PATH_MAX, "microvm,pit=%s,pic=%s,rtc=%s,isa-serial=%s,x-option-roms=%s%s",
 		 c->v[AX_PIT], c->v[AX_PIC], c->v[AX_RTC], c->v[AX_ISA_SERIAL],
-		 c->v[AX_OPTION_ROMS], s->qemu ? ",acpi=off" : "");
+		 c->v[AX_OPTION_ROMS], s->qemu ? ",acpi=off" : fw ? "" : ",firmware=none");
 	snprintf(store[1], PATH_MAX, "%u", r->cfg->smp);
 	snprintf(store[3], PATH_MAX + 16, "file:%s", s->console);
 	argv[n++] = s->qemu ? r->cfg->qemu : r->cfg->mvm;

@@ -14,6 +14,8 @@ static int is_marker(const struct probe_rec *r, unsigned value)
 
 static int is_fwcfg_access(const struct probe_rec *r)
 {
+	if (r->kind == PROBE_FWCFG_SELECT || r->kind == PROBE_FWCFG_READ)
+		return 1;
 	return r->kind == PROBE_EXIT && r->size && r->addr >= FWCFG_PORT_FIRST &&
 	       r->addr <= FWCFG_PORT_LAST && r->reason == 2 /* KVM_EXIT_IO */;
 }

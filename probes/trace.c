@@ -23,6 +23,8 @@ static const char *const kind_names[PROBE_NKINDS] = {
 	[PROBE_KVM_EXIT] = "kvm_exit",
 	[PROBE_MARKER] = "marker",
 	[PROBE_SERIAL_FIRST_BYTE] = "serial_first_byte",
+	[PROBE_FWCFG_SELECT] = "fwcfg_select",
+	[PROBE_FWCFG_READ] = "fwcfg_read",
 	[PROBE_SHUTDOWN] = "shutdown",
 	[PROBE_RESET] = "reset",
 	[PROBE_VMM_EXIT] = "vmm_exit",
@@ -78,8 +80,33 @@ int probe_exit_reason_from_name(const char *name)
 	return -1;
 }
 
+static const char *(*fwcfg_namer)(void *ctx, uint16_t key);
+static void *fwcfg_namer_ctx;
+
+void trace_set_fwcfg_namer(const char *(*namer)(void *ctx, uint16_t key), void *ctx)
+{
+	fwcfg_namer = namer;
+	fwcfg_namer_ctx = ctx;
+}
+
+/* "dma:etc/e820": how, then the item's name (commas would break the CSV). */
+static const char *fwcfg_detail(const struct probe_rec *r)
+{
+	static char buf[80];
+	const char *how = r->kind == PROBE_FWCFG_SELECT ? "select" : r->reason ? "dma" : "pio";
+	const char *name = fwcfg_namer ? fwcfg_namer(fwcfg_namer_ctx, (uint16_t)r->addr) : NULL;
+
+	snprintf(buf, sizeof(buf), "%s:%s", how, name ? name : "");
+	for (char *p = buf; *p; p++)
+		if (*p == ',' || *p == '"')
+			*p = '_';
+	return buf;
+}
+
 const char *trace_detail(const struct probe_rec *r)
 {
+	if (r->kind == PROBE_FWCFG_SELECT || r->kind == PROBE_FWCFG_READ)
+		return fwcfg_detail(r);
 	if (r->kind == PROBE_EXIT || r->kind == PROBE_KVM_EXIT)
 		return probe_exit_reason_name(r->reason);
 	if (r->kind == PROBE_MARKER) {
@@ -162,6 +189,8 @@ static int parse_row(char *line, struct trace_event *e)
 	dir = parse_dir(f[7]);
 	if (kind == PROBE_EXIT || kind == PROBE_KVM_EXIT)
 		reason = probe_exit_reason_from_name(f[4]);
+	if (kind == PROBE_FWCFG_READ)
+		reason = !strncmp(f[4], "dma:", 4);
 	if (kind < 0 || dir < 0 || reason < 0 || parse_u64(f[0], 10, &t) ||
 	    parse_u64(f[1][0] == '-' ? f[1] + 1 : f[1], 10, &vcpu) ||
 	    parse_u64(f[2], 10, &tid) || parse_u64(f[5], 16, &addr) ||

@@ -23,6 +23,8 @@ enum probe_kind {
 	PROBE_KVM_EXIT,		 /* any VM exit, also those KVM handles (kvm:kvm_exit) */
 	PROBE_MARKER,		 /* byte written to 0xf4/0xf5: addr = port, value */
 	PROBE_SERIAL_FIRST_BYTE, /* first byte the guest wrote to ttyS0 */
+	PROBE_FWCFG_SELECT,	 /* fw_cfg item selected: addr = key, value = its size */
+	PROBE_FWCFG_READ,	 /* fw_cfg read: addr = key, value = bytes, reason 0 port, 1 DMA */
 	PROBE_SHUTDOWN,		 /* guest shutdown (triple fault) */
 	PROBE_RESET,		 /* guest reset */
 	PROBE_VMM_EXIT,		 /* the VMM exits */
@@ -72,7 +74,11 @@ int probe_kind_from_name(const char *name); /* -1 if unknown */
 const char *probe_exit_reason_name(unsigned reason);
 int probe_exit_reason_from_name(const char *name);
 
-/* The "detail" column: exit reason or marker name. */
+/* The "detail" column: exit reason, marker name, or for fw_cfg events
+ * "pio:NAME" / "dma:NAME" / "select:NAME". */
 const char *trace_detail(const struct probe_rec *r);
+
+/* Names of fw_cfg keys (files) for the detail column; NULL: numbers only. */
+void trace_set_fwcfg_namer(const char *(*namer)(void *ctx, uint16_t key), void *ctx);
 
 #endif

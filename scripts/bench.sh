@@ -1,8 +1,10 @@
 #!/bin/sh
-# bench.sh: the benchmarks `make bench` runs (needs root for host tracing).
+# bench.sh: what `make bench` runs (root: host tracing).
 #  1. start-up: mvm vs QEMU microvm on the same firmware payload, interleaved;
 #  2. probe cost: per exit event, and a Linux boot with probes on vs off;
-#  3. one Linux boot of the benchmark guest with its phase summary.
+#  3. the boot matrix: every on/off combination of pit, pic, rtc, isa-serial
+#     and x-option-roms, for mvm and QEMU, into results/<date>-<rev>/.
+# MVM_BENCH_ARGS adds mvm-bench run options (e.g. "-n 3 --firmware direct").
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -16,9 +18,6 @@ echo "== probe cost"
 build/mvm-bench probe-cost
 build/mvm-bench probes-onoff -n "$pairs"
 
-echo "== Linux boot of the benchmark guest (direct boot, 256 MiB)"
-trace=$(mktemp /tmp/mvm-bench-XXXXXX.json)
-build/mvm -M microvm -m 256m -kernel build/guest/vmlinux -initrd build/guest/initramfs.cpio \
-	-append "console=ttyS0 reboot=t panic=-1" -nodefaults -no-user-config -nographic \
-	-serial null -no-reboot --trace "$trace" --trace-format chrome --probe-summary
-echo "probe trace: $trace (Perfetto) and ${trace%.json}.csv"
+echo "== boot matrix"
+# shellcheck disable=SC2086
+build/mvm-bench run ${MVM_BENCH_ARGS:-}

@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="gcc make binutils libc6-dev pkg-config libfdt-dev libtracefs-dev libtraceevent-dev
-gnuplot-nox python3 cpio linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils
+gnuplot-nox python3 cpio linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils lz4
 qemu-system-data seabios qemu-system-x86"
 
 missing=""

@@ -458,6 +458,102 @@ def test_mvm_trace_refuses_without_root():
     return None
 
 
+# ---- mvm-bench (synthetic results: no boots) ----
+
+MVM_BENCH = os.path.join(BUILD, "mvm-bench")
+RUNS_COLUMNS = ("vmm,firmware,kernel,pit,pic,rtc,isa_serial,x_option_roms,rep,status,note,"
+                "vmm_ms,firmware_ms,kernel_ms,user_ms,start_kernel_ms,first_console_ms,init_ms,"
+                "total_ms,exits,exits_io,exits_mmio,exits_other,fwcfg_reads,fwcfg_bytes,"
+                "user_cpu_ms,sys_cpu_ms,peak_rss_kib,rss_kib,pss_kib,minor_faults,major_faults,"
+                "binary_bytes,host,git_rev,kernel_sha256,initrd_sha256,firmware_sha256,started_at")
+
+
+def write_runs(directory, init_times, pit="on"):
+    """A runs.csv with one ok row per init time, for one configuration."""
+    os.makedirs(directory, exist_ok=True)
+    cols = RUNS_COLUMNS.split(",")
+    with open(os.path.join(directory, "runs.csv"), "w") as f:
+        f.write(RUNS_COLUMNS + "\n")
+        for rep, t in enumerate(init_times):
+            row = dict.fromkeys(cols, "")
+            row.update(vmm="mvm", firmware="direct", kernel="build/guest", pit=pit, pic="on",
+                       rtc="on", isa_serial="on", x_option_roms="on", rep=str(rep), status="ok",
+                       vmm_ms="2", kernel_ms=str(t - 2), init_ms=str(t), total_ms=str(t + 300),
+                       exits="14000", rss_kib="900", pss_kib="800")
+            f.write(",".join(row[c] for c in cols) + "\n")
+
+
+def bench(args, timeout=60):
+    p = subprocess.run([MVM_BENCH] + args, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+@guest_test
+def test_bench_dry_run_lists_cells_and_skips():
+    st, out, err = bench(["run", "--dry-run"])
+    if st != 0 or "64 cells, 32 to run in this shard, 32 boots" not in out:
+        return f"exit {st}: {out[-300:]}{err}"
+    if "skipped: QEMU's microvm has no direct kernel boot" not in out:
+        return "QEMU's direct-boot cells are not reported as skipped"
+    return None
+
+
+@guest_test
+def test_bench_bad_config_and_results_dir_are_exit_2():
+    with tempfile.TemporaryDirectory() as d:
+        conf = os.path.join(d, "m.conf")
+        with open(conf, "w") as f:
+            f.write("vmm = mvm\npit = sometimes\n")
+        st, out, err = bench(["run", "-c", conf])
+        if st != 2 or f"{conf}:2: pit: unknown value 'sometimes'" not in err:
+            return f"bad config: exit {st}: {err!r}"
+        st, out, err = bench(["run", "--vmm", "mvm", "-o", "/proc/mvm/results"])
+        if st != 2 or "cannot create results directory '/proc/mvm/results'" not in err:
+            return f"bad results dir: exit {st}: {err!r}"
+        st, out, err = bench(["run", "--kernel", os.path.join(d, "nothing")])
+        if st != 2 or "cannot read" not in err:
+            return f"missing kernel: exit {st}: {err!r}"
+    return None
+
+
+@guest_test
+def test_bench_compare_flags_a_regression_and_passes_equal_runs():
+    with tempfile.TemporaryDirectory() as d:
+        base, same, slow = (os.path.join(d, x) for x in ("base", "same", "slow"))
+        write_runs(base, [18000, 18300, 17900, 18100, 18200])
+        write_runs(same, [18150, 17950, 18250, 18050, 18000])
+        write_runs(slow, [19800, 20100, 19900, 20300, 20000])
+        st, out, err = bench(["compare", base, same])
+        if st != 0 or "0 regression(s)" not in out:
+            return f"equal runs: exit {st}: {out}{err}"
+        st, out, err = bench(["compare", base, slow])
+        if st != 1 or "REGRESSION" not in out or "1 regression(s)" not in out:
+            return f"slowed run: exit {st}: {out}{err}"
+        st, out, err = bench(["compare", base, os.path.join(d, "missing")])
+        if st != 2:
+            return f"missing input: exit {st}"
+    return None
+
+
+@guest_test
+def test_bench_merge_combines_shards_into_summary_and_plots():
+    with tempfile.TemporaryDirectory() as d:
+        write_runs(os.path.join(d, "s0"), [18000, 18100], pit="on")
+        write_runs(os.path.join(d, "s1"), [17000, 17100], pit="off")
+        out_dir = os.path.join(d, "all")
+        st, out, err = bench(["merge", out_dir, os.path.join(d, "s0"), os.path.join(d, "s1")])
+        if st != 0 or "merged 4 rows from 2 directories" not in out:
+            return f"exit {st}: {out}{err}"
+        with open(os.path.join(out_dir, "summary.csv")) as f:
+            summary = f.read()
+        if summary.count(",init_ms,2,") != 2:
+            return "summary lacks one configuration's init_ms"
+        for plot in ("phases.png", "phases.svg", "boot-time.png", "footprint.svg", "firmware.png"):
+            if not os.path.getsize(os.path.join(out_dir, plot)):
+                return f"no {plot}"
+    return None
+
+
 BAD_INPUT = [
     (["-frobnicate"], "unknown option '-frobnicate'"),
     (["-kernel"], "needs an argument"),
@@ -572,8 +668,38 @@ def test_linux_kernel_irqchip_on():
     return check_linux_boot(*boot_linux(",kernel-irqchip=on"))
 
 
+def test_bench_matrix_interrupted_then_resumed():
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "r")
+        args = [MVM_BENCH, "run", "--vmm", "mvm", "--pit", "on", "--pic", "on", "--rtc", "on",
+                "--isa-serial", "on", "--x-option-roms", "on", "-n", "1", "-o", out,
+                "--timeout", str(LINUX_TIMEOUT)]
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(5)
+        p.send_signal(2)
+        _, err = p.communicate(timeout=60)
+        rows = read_trace(os.path.join(out, "runs.csv")) if os.path.exists(
+            os.path.join(out, "runs.csv")) else []
+        if p.returncode == 0 or "to resume" not in err or rows:
+            return f"interrupt: exit {p.returncode}, {len(rows)} rows, {err[-300:]!r}"
+        p = subprocess.run(args, capture_output=True, text=True, timeout=LINUX_TIMEOUT + 60)
+        rows = read_trace(os.path.join(out, "runs.csv"))
+        if p.returncode != 0 or [r["status"] for r in rows] != ["ok"]:
+            return f"resume: exit {p.returncode}, rows {rows}, {p.stderr[-300:]!r}"
+        for col in ("init_ms", "kernel_ms", "exits", "rss_kib", "user_cpu_ms", "kernel_sha256"):
+            if not rows[0][col]:
+                return f"row has no {col}"
+        p = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        if p.returncode != 0 or "0 boots to go" not in p.stderr:
+            return f"second resume: exit {p.returncode}: {p.stderr[-300:]!r}"
+        print(f"     matrix row: init {float(rows[0]['init_ms']) / 1000:.1f} s, "
+              f"{rows[0]['exits']} exits, VMM RSS {rows[0]['rss_kib']} KiB", flush=True)
+    return None
+
+
 LINUX_TESTS = [test_linux_boots_to_init, test_linux_all_legacy_devices_off,
-               test_linux_smp2_sees_two_cpus, test_linux_kernel_irqchip_on]
+               test_linux_smp2_sees_two_cpus, test_linux_kernel_irqchip_on,
+               test_bench_matrix_interrupted_then_resumed]
 
 
 def run_linux():

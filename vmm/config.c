@@ -15,7 +15,7 @@ const char config_usage[] =
 	"  -M, -machine microvm[,opt=value...]  machine and its options:\n"
 	"        pit=on|off|auto pic=on|off|auto rtc=on|off|auto isa-serial=on|off\n"
 	"        x-option-roms=on|off auto-kernel-cmdline=on|off kernel-irqchip=on|split\n"
-	"        acpi=off pvm-compat=on|off|auto accel=kvm\n"
+	"        acpi=off pvm-compat=on|off|auto accel=kvm firmware=none (direct kernel boot)\n"
 	"  -m SIZE                 guest RAM (default 128M; plain numbers are MiB)\n"
 	"  -smp N[,cpus=N][,maxcpus=N][,sockets=N][,cores=N][,threads=N]\n"
 	"  -cpu host|max[,+feat][,-feat][,feat=on|off]\n"
@@ -177,6 +177,10 @@ static int machine_option(struct vm_config *c, const char *key, const char *v)
 		return strcmp(v, "off") ? -1 : 0;
 	if (!strcmp(key, "type"))
 		return strcmp(v, "microvm") ? -1 : 0;
+	if (!strcmp(key, "firmware")) { /* mvm's own: "none" is a direct kernel boot */
+		c->direct_boot = !strcmp(v, "none");
+		return c->direct_boot ? 0 : -1;
+	}
 	return -2;
 }
 
@@ -416,6 +420,8 @@ static int check(struct vm_config *c, char *err, size_t len)
 		return fail(err, len, "nothing to boot: give -kernel or -bios");
 	if (c->initrd && !c->kernel)
 		return fail(err, len, "-initrd needs -kernel");
+	if (c->direct_boot && (!c->kernel || c->bios))
+		return fail(err, len, "firmware=none boots -kernel directly: give -kernel, not -bios");
 	if (*c->append && !c->kernel)
 		return fail(err, len, "-append needs -kernel");
 	/* QEMU: -nodefaults without -serial leaves serial0 unconnected. */

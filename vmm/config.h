@@ -40,6 +40,7 @@ struct vm_config {
 	enum irqchip_mode irqchip;
 	bool irqchip_given;
 	enum onoffauto pvm_compat; /* mvm: kvm_pvm guest command-line workarounds */
+	bool direct_boot;	   /* mvm: firmware=none, boot -kernel without firmware */
 	/* -cpu host,... */
 	struct cpu_feature_request features[CPUID_MAX_FEATURE_REQUESTS];
 	unsigned nfeatures;

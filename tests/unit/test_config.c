@@ -65,6 +65,10 @@ static void test_config_machine_options(void)
 	CHECK_EQ(c.irqchip, IRQCHIP_SPLIT);
 	CHECK_EQ(c.pvm_compat, ONOFFAUTO_OFF);
 	CHECK_EQ(PARSE("-machine", "type=microvm,accel=kvm", "-kernel", "k"), 0);
+	CHECK_EQ(PARSE("-M", "microvm,firmware=none", "-kernel", "k"), 0);
+	CHECK(c.direct_boot);
+	CHECK(PARSE("-M", "microvm,firmware=none", "-bios", "fw", "-kernel", "k") != 0);
+	CHECK(PARSE("-M", "microvm,firmware=qboot", "-kernel", "k") != 0);
 }
 
 static void test_config_bad_machine_options_name_the_problem(void)
