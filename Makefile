@@ -28,7 +28,8 @@ TRACE_LIBS := $(shell pkg-config --libs libtracefs libtraceevent 2>/dev/null)
 VMM_SRCS := vmm/main.c vmm/microvm.c vmm/microvm_run.c vmm/config.c vmm/cpuid.c vmm/vm.c \
 	vmm/vcpu.c vmm/exit.c vmm/bus.c vmm/mem.c vmm/evloop.c vmm/log.c vmm/irqchip.c \
 	vmm/boot/linux.c vmm/boot/longmode.c vmm/boot/firmware.c vmm/boot/image.c \
-	vmm/boot/mptable.c vmm/dev/serial.c vmm/dev/marker.c vmm/dev/ioapic.c \
+	vmm/boot/mptable.c vmm/boot/fwcfg_linux.c vmm/boot/fdt.c vmm/dev/serial.c \
+	vmm/dev/marker.c vmm/dev/ioapic.c vmm/dev/fw_cfg.c \
 	vmm/dev/pic.c vmm/dev/pit.c vmm/dev/rtc.c probes/probe.c probes/trace.c probes/phases.c
 
 # Unit tests: test name -> the sources it links besides itself.
@@ -77,7 +78,7 @@ help:
 
 $(BUILD)/mvm: $(VMM_SRCS) $(wildcard vmm/*.h vmm/*/*.h probes/*.h) Makefile
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $(VMM_SRCS) $(ALL_LDFLAGS) -static -lpthread
+	$(CC) $(ALL_CFLAGS) $(FDT_CFLAGS) -o $@ $(VMM_SRCS) $(ALL_LDFLAGS) -static $(FDT_LIBS) -lpthread
 
 $(BUILD)/mvm-bench: $(BENCH_SRCS) $(wildcard bench/*.h probes/*.h) Makefile
 	@mkdir -p $(@D)

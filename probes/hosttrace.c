@@ -103,6 +103,42 @@ int hosttrace_has_kvm_exit(struct hosttrace *ht)
 	return ht->type[HT_KVM_EXIT].ev != NULL;
 }
 
+/* Is process (pid) one of the project's tracers (mvm-trace, mvm-bench)? */
+static bool tracer_alive(int pid)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = 0;
+	fclose(f);
+	return !strncmp(comm, "mvm-trace", 9) || !strncmp(comm, "mvm-bench", 9);
+}
+
+/* Instances "mvm_trace_<pid>" whose tracer is gone: left by a crash. */
+static void remove_stale_instances(void)
+{
+	char **names = tracefs_instances("^mvm_trace_");
+
+	for (char **n = names; n && *n; n++) {
+		int pid = atoi(*n + strlen("mvm_trace_"));
+		struct tracefs_instance *old;
+
+		if (pid <= 0 || tracer_alive(pid))
+			continue;
+		old = tracefs_instance_alloc(NULL, *n);
+		if (old) {
+			tracefs_instance_destroy(old);
+			tracefs_instance_free(old);
+		}
+	}
+	tracefs_list_free(names);
+}
+
 struct hosttrace *hosttrace_open(const char **why)
 {
 	struct hosttrace *ht;
@@ -117,6 +153,7 @@ struct hosttrace *hosttrace_open(const char **why)
 		*why = "tracefs is not available (mount -t tracefs nodev /sys/kernel/tracing)";
 		return NULL;
 	}
+	remove_stale_instances();
 	ht = calloc(1, sizeof(*ht));
 	if (!ht)
 		return fail(ht, why, "out of memory");

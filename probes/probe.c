@@ -7,6 +7,7 @@
 #include "probe.h"
 
 __thread struct probe_buf *probe_tls;
+__thread uint64_t probe_exit_ns;
 
 static struct probe_buf *bufs;
 static unsigned nbufs;

@@ -29,6 +29,10 @@ struct probe_buf {
 /* The calling thread's buffer, NULL when probes are off. */
 extern __thread struct probe_buf *probe_tls;
 
+/* When the exit being handled on this thread left KVM_RUN (0 if none):
+ * devices stamp what the guest did with it, not with a later clock read. */
+extern __thread uint64_t probe_exit_ns;
+
 static inline uint64_t probe_now(void)
 {
 	struct timespec ts;
@@ -57,6 +61,15 @@ static inline void probe_emit(enum probe_kind kind, uint64_t addr, uint64_t valu
 {
 	if (probe_tls)
 		probe_emit_at(probe_now(), kind, 0, addr, 0, PROBE_DIR_NONE, value);
+}
+
+/* An event caused by the exit being handled: stamped with its time. */
+static inline void probe_emit_guest(enum probe_kind kind, uint32_t reason, uint64_t addr,
+				    unsigned size, enum probe_dir dir, uint64_t value)
+{
+	if (probe_tls)
+		probe_emit_at(probe_exit_ns ? probe_exit_ns : probe_now(), kind, reason, addr, size,
+			      dir, value);
 }
 
 static inline int probes_on(void)

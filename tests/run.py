@@ -439,11 +439,13 @@ def test_mvm_trace_passes_exit_status_and_cleans_up():
         return f"exit status {st}, expected 3"
     p = subprocess.Popen([MVM_TRACE, "--", "sleep", "30"], stderr=subprocess.PIPE)
     time.sleep(0.5)
+    mine = f"/sys/kernel/tracing/instances/mvm_trace_{p.pid}"
+    if not os.path.isdir(mine):
+        return f"no instance {mine} while tracing"
     p.send_signal(2)
     p.communicate(timeout=10)
-    left = glob.glob("/sys/kernel/tracing/instances/mvm_trace_*")
-    if left:
-        return f"instances left behind: {left}"
+    if os.path.exists(mine):
+        return f"instance left behind: {mine}"
     return None
 
 
@@ -561,7 +563,9 @@ BAD_INPUT = [
     (["-kernel", "/nonexistent/vmlinux"], "cannot open kernel '/nonexistent/vmlinux'"),
     (["-bios", "/nonexistent/fw.bin"], "cannot open firmware '/nonexistent/fw.bin'"),
     (["-bios", "/etc/hostname"], "multiple of 64 KiB"),
-    (["-kernel", "/etc/hostname"], "neither an ELF vmlinux nor a bzImage"),
+    (["-kernel", "/etc/hostname"], "kernel '/etc/hostname': kernel is neither a bzImage"),
+    (["-M", "microvm,firmware=none", "-kernel", "/etc/hostname"],
+     "neither an ELF vmlinux nor a bzImage"),
     (["-M", "microvm,pit=maybe", "-kernel", "x"], "bad value 'maybe' for 'pit'"),
     (["-M", "q35", "-kernel", "x"], "unsupported machine 'q35'"),
     (["-cpu", "host,+warpdrive", "-kernel", "x"], "'warpdrive'"),

@@ -22,7 +22,9 @@ const char config_usage[] =
 	"  -kernel FILE            vmlinux ELF or bzImage\n"
 	"  -initrd FILE            initial ramdisk\n"
 	"  -append STRING          kernel command line\n"
-	"  -bios FILE              firmware image (a multiple of 64 KiB)\n"
+	"  -bios FILE              firmware image (a multiple of 64 KiB); default with\n"
+	"                          -kernel: qboot.rom (firmware=none boots directly)\n"
+	"  -L DIR                  look for firmware and option ROMs in DIR first\n"
 	"  -serial stdio|null|none|file:PATH\n"
 	"  -no-reboot              exit when the guest resets (triple fault)\n"
 	"  -nodefaults -no-user-config -nographic -display none -enable-kvm -accel kvm\n"
@@ -338,7 +340,7 @@ static bool takes_arg(const char *opt)
 {
 	static const char *const names[] = {
 		"M", "machine", "m", "smp", "cpu", "serial", "accel", "kernel", "initrd",
-		"append", "bios", "name", "display", "trace", "trace-format",
+		"append", "bios", "name", "display", "trace", "trace-format", "L",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -375,6 +377,8 @@ static int option_with_arg(struct vm_config *c, const char *opt, char *arg, char
 		c->append = arg;
 	else if (!strcmp(opt, "bios"))
 		c->bios = arg;
+	else if (!strcmp(opt, "L"))
+		c->datadir = arg;
 	else if (!strcmp(opt, "name"))
 		c->name = strncmp(arg, "guest=", 6) ? arg : arg + 6;
 	else if (!strcmp(opt, "display")) {

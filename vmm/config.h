@@ -26,6 +26,7 @@ struct vm_config {
 	const char *append;
 	const char *bios;
 	const char *name;
+	const char *datadir; /* -L: where firmware and option ROMs are looked up */
 	enum serial_backend serial;
 	const char *serial_path; /* SERIAL_FILE */
 	bool serial_given;

@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "boot/fdt.h"
 #include "boot/firmware.h"
+#include "boot/fwcfg_linux.h"
 #include "boot/image.h"
 #include "boot/linux.h"
 #include "boot/longmode.h"
@@ -23,6 +25,11 @@
 
 #define E820_RAM 1
 #define E820_RESERVED 2
+
+/* Where firmware and option ROMs are found when named without a path, as
+ * QEMU's data directories (Debian: qemu-system-data, seabios). */
+static const char *const data_dirs[] = { "/usr/share/qemu", "/usr/share/seabios", NULL };
+#define DEFAULT_FIRMWARE "qboot.rom"
 
 static int input_error(const char *what, const char *path, int err)
 {
@@ -75,18 +82,55 @@ static int build_cmdline(struct microvm *m)
 
 /* ---- memory ---- */
 
+/* (name) as given if it has a '/', else the first match in -L and the data
+ * directories; malloc'd, NULL if not found. */
+static char *find_data_file(const struct microvm *m, const char *name)
+{
+	const char *dirs[4] = { m->cfg->datadir, data_dirs[0], data_dirs[1], NULL };
+	char path[4096];
+
+	if (strchr(name, '/'))
+		return strdup(name);
+	for (int i = 0; i < 3; i++) {
+		if (!dirs[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], name);
+		if (access(path, R_OK) == 0)
+			return strdup(path);
+	}
+	return NULL;
+}
+
+/* -bios, else qboot for -kernel (QEMU's microvm default), else none. */
+static int choose_firmware(struct microvm *m)
+{
+	const char *name = m->cfg->bios;
+
+	if (m->cfg->direct_boot)
+		return MICROVM_OK;
+	if (!name)
+		name = DEFAULT_FIRMWARE;
+	m->firmware = find_data_file(m, name);
+	if (!m->firmware) {
+		log_err("cannot find firmware '%s' (in -L, %s, %s); -M microvm,firmware=none boots "
+			"-kernel without firmware", name, data_dirs[0], data_dirs[1]);
+		return MICROVM_EINPUT;
+	}
+	return MICROVM_OK;
+}
+
 static int firmware_size(const struct microvm *m, uint64_t *size)
 {
 	const char *why;
 	struct stat st;
 
 	*size = 0;
-	if (!m->cfg->bios)
+	if (!m->firmware)
 		return MICROVM_OK;
-	if (stat(m->cfg->bios, &st))
-		return input_error("cannot open firmware", m->cfg->bios, -errno);
+	if (stat(m->firmware, &st))
+		return input_error("cannot open firmware", m->firmware, -errno);
 	if (firmware_check_size((size_t)st.st_size, &why)) {
-		log_err("firmware '%s': %s", m->cfg->bios, why);
+		log_err("firmware '%s': %s", m->firmware, why);
 		return MICROVM_EINPUT;
 	}
 	*size = (uint64_t)st.st_size;
@@ -96,7 +140,10 @@ static int firmware_size(const struct microvm *m, uint64_t *size)
 static int setup_memory(struct microvm *m)
 {
 	uint64_t fw_size;
-	int r = firmware_size(m, &fw_size);
+	int r = choose_firmware(m);
+
+	if (!r)
+		r = firmware_size(m, &fw_size);
 
 	if (r)
 		return r;
@@ -120,7 +167,7 @@ static void serial_out(void *ctx, const uint8_t *buf, size_t n)
 
 	if (!m->serial_first_seen) {
 		m->serial_first_seen = true;
-		probe_emit(PROBE_SERIAL_FIRST_BYTE, SERIAL_COM1_BASE, buf[0]);
+		probe_emit_guest(PROBE_SERIAL_FIRST_BYTE, 0, SERIAL_COM1_BASE, 0, PROBE_DIR_NONE, buf[0]);
 	}
 	while (n && m->serial_fd >= 0) {
 		ssize_t w = write(m->serial_fd, buf, n);
@@ -212,9 +259,63 @@ static int setup_timers_devices(struct microvm *m)
 	return MICROVM_OK;
 }
 
+/* ---- fw_cfg: what QEMU's microvm tells its firmware ---- */
+
+static const char *fw_cfg_namer(void *ctx, uint16_t key)
+{
+	return fw_cfg_key_name(ctx, key);
+}
+
+/* etc/e820 (QEMU under KVM): the KVM pages first, then RAM. */
+static int add_e820(struct microvm *m)
+{
+	struct boot_e820_entry e[3] = {
+		{ VM_KVM_IDENTITY_MAP, VM_KVM_RESERVED_SIZE, E820_RESERVED },
+		{ 0, m->mem.below_4g, E820_RAM },
+		{ MEM_4G, m->mem.above_4g, E820_RAM },
+	};
+
+	return fw_cfg_add_file(&m->fw_cfg, "etc/e820", e, (uint32_t)(m->mem.above_4g ? 3 : 2) * sizeof(e[0]));
+}
+
+static int add_fdt(struct microvm *m)
+{
+	struct microvm_fdt d = { .serial = m->has_serial, .rtc = m->has_rtc };
+	char blob[4096];
+	int len = microvm_fdt_build(&d, blob, sizeof(blob));
+
+	return len < 0 ? -EINVAL : fw_cfg_add_file(&m->fw_cfg, "etc/fdt", blob, (uint32_t)len);
+}
+
+static int setup_fw_cfg(struct microvm *m)
+{
+	static const uint8_t uuid[16];
+	struct fw_cfg *f = &m->fw_cfg;
+	int err;
+
+	fw_cfg_init(f, &m->mem);
+	trace_set_fwcfg_namer(fw_cfg_namer, f);
+	err = fw_cfg_add(f, FW_CFG_UUID, uuid, sizeof(uuid));
+	err = err ? err : fw_cfg_add_u64(f, FW_CFG_RAM_SIZE, m->cfg->ram_size);
+	err = err ? err : fw_cfg_add_u16(f, FW_CFG_NOGRAPHIC, m->cfg->nographic);
+	err = err ? err : fw_cfg_add_u16(f, FW_CFG_NB_CPUS, (uint16_t)m->cfg->cpus);
+	err = err ? err : fw_cfg_add_u16(f, FW_CFG_BOOT_MENU, 0);
+	err = err ? err : fw_cfg_add_u16(f, FW_CFG_MAX_CPUS, (uint16_t)m->cfg->maxcpus);
+	err = err ? err : fw_cfg_add_u32(f, FW_CFG_IRQ0_OVERRIDE, 1);
+	err = err ? err : add_e820(m);
+	err = err ? err : fw_cfg_add_file(f, "etc/boot-fail-wait", &(uint32_t){ 0xffffffff }, 4);
+	err = err ? err : fw_cfg_add_file(f, "bios-geometry", "", 0);
+	err = err ? err : add_fdt(m);
+	if (err || bus_register(&m->pio, FW_CFG_IO_BASE, FW_CFG_IO_LEN, &fw_cfg_io_ops, f) ||
+	    bus_register(&m->pio, FW_CFG_DMA_BASE, FW_CFG_DMA_LEN, &fw_cfg_dma_ops, f))
+		return MICROVM_EVMM;
+	return MICROVM_OK;
+}
+
 static int setup_devices(struct microvm *m)
 {
 	bool kernel_pit = m->has_pit && m->cfg->irqchip == IRQCHIP_ON;
+	int r;
 
 	bus_init(&m->pio, "pio");
 	bus_init(&m->mmio, "mmio");
@@ -230,11 +331,13 @@ static int setup_devices(struct microvm *m)
 		return MICROVM_EVMM;
 	if (setup_timers_devices(m))
 		return MICROVM_EVMM;
-	return setup_serial(m);
+	r = setup_serial(m);
+	return r ? r : setup_fw_cfg(m);
 }
 
 void microvm_reset_devices(struct microvm *m)
 {
+	fw_cfg_reset(&m->fw_cfg);
 	irqchip_reset(&m->irqchip);
 	if (m->vm.kernel_irqchip && vm_reset_kernel_irqchip(&m->vm))
 		log_warn("cannot reset KVM's irqchip: %s", strerror(errno));
@@ -350,20 +453,72 @@ static int load_kernel(struct microvm *m)
 	return r;
 }
 
+/* With x-option-roms=on, QEMU exposes the kernel loader ROM SeaBIOS needs
+ * and puts it first in the boot order; qboot boots from fw_cfg itself. */
+static int add_option_rom(struct microvm *m, enum fwcfg_kernel kind)
+{
+	const char *name = kind == FWCFG_KERNEL_PVH ? "pvh.bin" : "linuxboot_dma.bin";
+	char *path = find_data_file(m, name), file[64], order[80];
+	struct image rom;
+	int err;
+
+	if (!path) {
+		log_err("cannot find option ROM '%s' (x-option-roms=off boots without it)", name);
+		return MICROVM_EINPUT;
+	}
+	err = image_open(path, &rom);
+	free(path);
+	if (err)
+		return input_error("cannot open option ROM", name, err);
+	snprintf(file, sizeof(file), "genroms/%s", name);
+	snprintf(order, sizeof(order), "/rom@%s", file);
+	err = fw_cfg_add_file(&m->fw_cfg, file, rom.data, (uint32_t)rom.size);
+	err = err ? err : fw_cfg_add_file(&m->fw_cfg, "bootorder", order, (uint32_t)strlen(order) + 1);
+	image_close(&rom);
+	return err ? MICROVM_EVMM : MICROVM_OK;
+}
+
+/* -kernel/-initrd/-append for the firmware, through fw_cfg. */
+static int load_kernel_for_firmware(struct microvm *m)
+{
+	struct image kernel, initrd = { 0 };
+	enum fwcfg_kernel kind;
+	const char *why;
+	int err, r = MICROVM_OK;
+
+	err = image_open(m->cfg->kernel, &kernel);
+	if (err)
+		return input_error("cannot open kernel", m->cfg->kernel, err);
+	if (m->cfg->initrd && (err = image_open(m->cfg->initrd, &initrd))) {
+		image_close(&kernel);
+		return input_error("cannot open initrd", m->cfg->initrd, err);
+	}
+	err = fwcfg_linux_setup(&m->fw_cfg, &m->mem, kernel, initrd, m->cmdline, &kind, &why);
+	if (err) {
+		log_err("kernel '%s': %s", m->cfg->kernel, err == -ENOMEM ? "out of memory" : why);
+		r = err == -ENOMEM ? MICROVM_EVMM : MICROVM_EINPUT;
+	} else if (m->cfg->option_roms) {
+		r = add_option_rom(m, kind);
+	}
+	image_close(&initrd);
+	image_close(&kernel);
+	return r;
+}
+
 static int load_firmware(struct microvm *m)
 {
 	struct image fw;
-	int err = image_open(m->cfg->bios, &fw);
+	int err = image_open(m->firmware, &fw);
 
 	if (err)
-		return input_error("cannot open firmware", m->cfg->bios, err);
+		return input_error("cannot open firmware", m->firmware, err);
 	err = firmware_load(&m->mem, fw);
 	image_close(&fw);
 	if (err) {
-		log_err("firmware '%s' changed size while loading", m->cfg->bios);
+		log_err("firmware '%s' changed size while loading", m->firmware);
 		return MICROVM_EINPUT;
 	}
-	return MICROVM_OK;
+	return m->cfg->kernel ? load_kernel_for_firmware(m) : MICROVM_OK;
 }
 
 /* Put images in memory and vCPUs in their start state: at creation and at
@@ -376,11 +531,7 @@ int microvm_load_boot(struct microvm *m)
 			return MICROVM_EVMM;
 		}
 	}
-	if (m->cfg->bios && m->cfg->kernel) {
-		log_err("-kernel with -bios needs fw_cfg, which is not available yet");
-		return MICROVM_EINPUT;
-	}
-	return m->cfg->bios ? load_firmware(m) : load_kernel(m);
+	return m->firmware ? load_firmware(m) : load_kernel(m);
 }
 
 int microvm_create(struct microvm *m, const struct vm_config *cfg)
@@ -423,6 +574,8 @@ void microvm_destroy(struct microvm *m)
 		vcpu_destroy(&m->vcpu[i]);
 	free(m->vcpu);
 	free(m->cmdline);
+	free(m->firmware);
+	fw_cfg_free(&m->fw_cfg);
 	evloop_close(&m->loop);
 	if (m->pit_timer.fd >= 0)
 		close(m->pit_timer.fd);

@@ -10,6 +10,7 @@
 
 #include "bus.h"
 #include "config.h"
+#include "dev/fw_cfg.h"
 #include "dev/marker.h"
 #include "dev/pit.h"
 #include "dev/rtc.h"
@@ -37,6 +38,8 @@ struct microvm {
 	struct evloop_timer pit_timer;
 	struct rtc rtc;
 	struct evloop_timer rtc_timer;
+	struct fw_cfg fw_cfg;
+	char *firmware;	   /* firmware image path, NULL for a direct boot */
 	struct serial serial;
 	bool has_serial;
 	int serial_fd; /* where ttyS0 output goes, -1 to discard */

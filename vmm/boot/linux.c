@@ -38,12 +38,39 @@ static int load_segment(const struct guest_mem *mem, struct image img, const Elf
 	return 0;
 }
 
-static int load_elf(const struct guest_mem *mem, struct image img, struct loaded *out,
-		    const char **why)
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
+
+/* The PVH entry in note segment (ph): a "Xen" note of type 18; 0 if none. */
+static uint64_t pvh_note(struct image img, const Elf64_Phdr *ph)
+{
+	uint64_t off = ph->p_offset, end, name, desc, next;
+	Elf64_Nhdr n;
+
+	if (__builtin_add_overflow(ph->p_offset, ph->p_filesz, &end) || end > img.size)
+		return 0;
+	while (off + sizeof(n) <= end) {
+		memcpy(&n, img.data + off, sizeof(n));
+		name = off + sizeof(n);
+		desc = name + ((n.n_namesz + 3ULL) & ~3ULL);
+		next = desc + ((n.n_descsz + 3ULL) & ~3ULL);
+		if (next > end)
+			return 0;
+		if (n.n_type == XEN_ELFNOTE_PHYS32_ENTRY && n.n_namesz == 4 &&
+		    !memcmp(img.data + name, "Xen", 4) && (n.n_descsz == 4 || n.n_descsz == 8)) {
+			uint64_t entry = 0;
+
+			memcpy(&entry, img.data + desc, n.n_descsz); /* little-endian */
+			return entry;
+		}
+		off = next;
+	}
+	return 0;
+}
+
+static int elf_header_ok(struct image img, const char **why)
 {
 	const Elf64_Ehdr *eh = (const void *)img.data;
-	uint64_t ph_end, lo = UINT64_MAX, hi = 0;
-	int err;
+	uint64_t ph_end;
 
 	if (img.size < sizeof(*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_X86_64 ||
@@ -53,10 +80,24 @@ static int load_elf(const struct guest_mem *mem, struct image img, struct loaded
 	    __builtin_add_overflow(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), &ph_end) ||
 	    ph_end > img.size)
 		FAIL("vmlinux: bad program header table");
+	return 0;
+}
+
+int linux_load_elf(const struct guest_mem *mem, struct image img, struct linux_elf *out,
+		   const char **why)
+{
+	const Elf64_Ehdr *eh = (const void *)img.data;
+	uint64_t lo = UINT64_MAX, hi = 0, pvh = 0;
+	int err = elf_header_ok(img, why);
+
+	if (err)
+		return err;
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		Elf64_Phdr ph;
 
 		memcpy(&ph, img.data + eh->e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type == PT_NOTE && !pvh)
+			pvh = pvh_note(img, &ph);
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		err = load_segment(mem, img, &ph, why);
@@ -69,8 +110,19 @@ static int load_elf(const struct guest_mem *mem, struct image img, struct loaded
 		FAIL("vmlinux: no loadable segment");
 	if (eh->e_entry < lo || eh->e_entry >= hi)
 		FAIL("vmlinux: entry point outside the loaded segments");
-	*out = (struct loaded){ .entry = eh->e_entry, .end = hi };
+	*out = (struct linux_elf){ .entry = eh->e_entry, .lo = lo, .hi = hi, .pvh_entry = pvh };
 	return 0;
+}
+
+static int load_elf(const struct guest_mem *mem, struct image img, struct loaded *out,
+		    const char **why)
+{
+	struct linux_elf elf;
+	int err = linux_load_elf(mem, img, &elf, why);
+
+	if (!err)
+		*out = (struct loaded){ .entry = elf.entry, .end = elf.hi };
+	return err;
 }
 
 static int load_bzimage(const struct guest_mem *mem, struct image img, struct boot_params *bp,

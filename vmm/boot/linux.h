@@ -34,6 +34,17 @@ struct linux_boot {
 	uint64_t kernel_end; /* first byte above the kernel's footprint */
 };
 
+struct linux_elf {
+	uint64_t entry;	    /* e_entry: the 64-bit entry of a vmlinux */
+	uint64_t lo, hi;    /* physical span of the loaded segments */
+	uint64_t pvh_entry; /* XEN_ELFNOTE_PHYS32_ENTRY, 0 if the ELF has none */
+};
+
+/* Load an ELF kernel's PT_LOAD segments at their physical addresses and
+ * find its PVH entry.  0, or -EINVAL / -E2BIG with (why) set. */
+int linux_load_elf(const struct guest_mem *mem, struct image img, struct linux_elf *out,
+		   const char **why) __attribute__((warn_unused_result));
+
 /*
  * Load (kernel), optional (initrd) (size 0: none) and (cmdline) into (mem)
  * and build the zero page with (e820) (nr entries).  0 on success; on

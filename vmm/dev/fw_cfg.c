@@ -158,8 +158,7 @@ static void select_key(struct fw_cfg *f, uint16_t key)
 	f->key = key;
 	f->offset = 0;
 	f->selects++;
-	probe_emit_at(probes_on() ? probe_now() : 0, PROBE_FWCFG_SELECT, 0, key, 0,
-		      PROBE_DIR_WRITE, it ? it->len : 0);
+	probe_emit_guest(PROBE_FWCFG_SELECT, 0, key, 0, PROBE_DIR_WRITE, it ? it->len : 0);
 }
 
 static uint8_t read_byte(struct fw_cfg *f)
@@ -171,8 +170,7 @@ static uint8_t read_byte(struct fw_cfg *f)
 		byte = it->data[f->offset++];
 		f->bytes_read++;
 	}
-	probe_emit_at(probes_on() ? probe_now() : 0, PROBE_FWCFG_READ, 0, f->key, 1,
-		      PROBE_DIR_READ, 1);
+	probe_emit_guest(PROBE_FWCFG_READ, 0, f->key, 1, PROBE_DIR_READ, 1);
 	return byte;
 }
 
@@ -260,10 +258,10 @@ static void dma_transfer(struct fw_cfg *f, uint64_t desc_addr)
 		dma_skip(f, len);
 	}
 	if (control & (FW_CFG_DMA_CTL_READ | FW_CFG_DMA_CTL_WRITE | FW_CFG_DMA_CTL_SKIP))
-		probe_emit_at(probes_on() ? probe_now() : 0, PROBE_FWCFG_READ, 1, f->key, 0,
-			      PROBE_DIR_READ, done);
+		probe_emit_guest(PROBE_FWCFG_READ, 1, f->key, 0, PROBE_DIR_READ, done);
 	control = htobe32(ok ? 0 : FW_CFG_DMA_CTL_ERROR);
-	(void)mem_write(f->mem, desc_addr, &control, sizeof(control));
+	if (mem_write(f->mem, desc_addr, &control, sizeof(control)))
+		return; /* the descriptor was readable a moment ago: cannot happen */
 }
 
 static uint64_t dma_io_read(void *dev, uint64_t offset, unsigned size)

@@ -11,7 +11,7 @@ static void marker_write(void *dev, uint64_t offset, unsigned size, uint64_t val
 	(void)size;
 	__atomic_fetch_add(&m->count, 1, __ATOMIC_RELAXED);
 	m->last[offset] = (uint8_t)value;
-	probe_emit(PROBE_MARKER, m->base + offset, value);
+	probe_emit_guest(PROBE_MARKER, 0, m->base + offset, 0, PROBE_DIR_NONE, value);
 }
 
 const struct bus_ops marker_ops = {
