@@ -34,7 +34,7 @@ VMM_SRCS := vmm/main.c vmm/microvm.c vmm/microvm_run.c vmm/config.c vmm/cpuid.c 
 
 # Unit tests: test name -> the sources it links besides itself.
 UNIT_TESTS := bus serial exit linux config mem probe marker ioapic mptable cpuid pic pit rtc phases \
-	stats matrix results
+	stats matrix results fw_cfg fdt fwcfg_linux
 UNIT_DEPS_bus := vmm/bus.c
 UNIT_DEPS_serial := vmm/dev/serial.c vmm/bus.c
 UNIT_DEPS_exit := vmm/exit.c vmm/bus.c
@@ -51,6 +51,9 @@ UNIT_DEPS_pit := vmm/dev/pit.c vmm/bus.c
 UNIT_DEPS_rtc := vmm/dev/rtc.c vmm/bus.c
 UNIT_DEPS_phases := probes/phases.c probes/trace.c
 UNIT_DEPS_stats := bench/stats.c
+UNIT_DEPS_fw_cfg := vmm/dev/fw_cfg.c vmm/mem.c probes/probe.c probes/trace.c probes/phases.c vmm/bus.c
+UNIT_DEPS_fdt := vmm/boot/fdt.c $(FDT_LIBS)
+UNIT_DEPS_fwcfg_linux := vmm/boot/fwcfg_linux.c vmm/boot/linux.c vmm/dev/fw_cfg.c vmm/mem.c probes/probe.c probes/trace.c probes/phases.c vmm/bus.c
 UNIT_DEPS_matrix := bench/matrix.c
 UNIT_DEPS_results := bench/results.c bench/stats.c
 

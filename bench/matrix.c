@@ -228,8 +228,6 @@ static const char *skip_reason(const struct cell *c)
 
 	if (qemu && direct)
 		return "QEMU's microvm has no direct kernel boot (it always runs firmware)";
-	if (!qemu && !direct)
-		return "mvm has no fw_cfg yet, so it cannot boot -kernel through firmware";
 	if (!strcmp(c->v[AX_FIRMWARE], "seabios") && !strcmp(c->v[AX_OPTION_ROMS], "off"))
 		return "SeaBIOS boots -kernel only through the linuxboot_dma option ROM";
 	return NULL;

@@ -333,6 +333,22 @@ def chrome_problems(doc):
 
 
 @guest_test
+def test_fwcfg_signature_directory_and_dma_error_from_real_mode():
+    with tempfile.TemporaryDirectory() as d:
+        trace = os.path.join(d, "t.csv")
+        st, out, err = mvm(["-bios", payload("fwcfg"), "-nodefaults", "-serial", "stdio",
+                            "-no-reboot", "--trace", trace])
+        want = "QEMU\nbios-geometry etc/boot-fail-wait etc/e820 etc/fdt \nDMA to non-RAM: error\n"
+        if st != 0 or out != want:
+            return f"exit {st}, output {out!r}"
+        rows = [r for r in read_trace(trace) if r["event"].startswith("fwcfg")]
+        details = [r["detail"] for r in rows]
+        if "select:file_dir" not in details or "dma:file_dir" not in details:
+            return f"fw_cfg probes {details[:8]}"
+    return None
+
+
+@guest_test
 def test_chrome_trace_is_valid_and_has_a_csv_twin():
     import json
     with tempfile.TemporaryDirectory() as d:
@@ -610,11 +626,14 @@ def run_guests():
 
 # ---- Linux boot ----
 
-def boot_linux(extra_machine="", append="console=ttyS0 reboot=t panic=-1", mem="256m", smp="1"):
+def boot_linux(extra_machine=",firmware=none", append="console=ttyS0 reboot=t panic=-1",
+               mem="256m", smp="1", kernel="vmlinux", bios=None):
+    """Boot the guest (direct boot unless told otherwise); (status, out, err, rows, s)."""
     with tempfile.TemporaryDirectory() as d:
         trace = os.path.join(d, "t.csv")
         machine = "microvm" + extra_machine
-        args = ["-M", machine, "-m", mem, "-smp", smp, "-kernel", os.path.join(GUEST, "vmlinux"),
+        args = ["-bios", bios] if bios else []
+        args += ["-M", machine, "-m", mem, "-smp", smp, "-kernel", os.path.join(GUEST, kernel),
                 "-initrd", os.path.join(GUEST, "initramfs.cpio"), "-append", append,
                 "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio",
                 "-no-reboot", "--trace", trace]
@@ -648,12 +667,41 @@ def check_linux_boot(st, out, err, rows, wall, console=True):
     return None
 
 
+def fwcfg_bytes(rows):
+    return sum(int(r["value"], 16) for r in rows if r["event"] == "fwcfg_read")
+
+
 def test_linux_boots_to_init():
-    return check_linux_boot(*boot_linux())
+    """The command line of a QEMU user: -kernel vmlinux, i.e. qboot and PVH."""
+    st, out, err, rows, wall = boot_linux("")
+    why = check_linux_boot(st, out, err, rows, wall)
+    if not why and not fwcfg_bytes(rows):
+        why = "qboot read nothing from fw_cfg"
+    return why
+
+
+def test_linux_direct_boot_all_legacy_devices_on():
+    return check_linux_boot(*boot_linux(",firmware=none,rtc=on"))
+
+
+def firmware_boot(bios):
+    st, out, err, rows, wall = boot_linux("", kernel="bzImage", bios=bios)
+    why = check_linux_boot(st, out, err, rows, wall)
+    if not why:
+        print(f"     fw_cfg bytes read: {fwcfg_bytes(rows)}", flush=True)
+    return why
+
+
+def test_linux_bzimage_through_qboot():
+    return firmware_boot("/usr/share/qemu/qboot.rom")
+
+
+def test_linux_bzimage_through_seabios():
+    return firmware_boot("/usr/share/seabios/bios-microvm.bin")
 
 
 def test_linux_all_legacy_devices_off():
-    st, out, err, rows, wall = boot_linux(",pit=off,pic=off,rtc=off")
+    st, out, err, rows, wall = boot_linux(",firmware=none,pit=off,pic=off,rtc=off")
     why = check_linux_boot(st, out, err, rows, wall)
     if not why and "Using NULL legacy PIC" not in out:
         why = "the guest found a PIC"
@@ -669,7 +717,7 @@ def test_linux_smp2_sees_two_cpus():
 
 
 def test_linux_kernel_irqchip_on():
-    return check_linux_boot(*boot_linux(",kernel-irqchip=on"))
+    return check_linux_boot(*boot_linux(",firmware=none,kernel-irqchip=on"))
 
 
 def test_bench_matrix_interrupted_then_resumed():
@@ -701,7 +749,9 @@ def test_bench_matrix_interrupted_then_resumed():
     return None
 
 
-LINUX_TESTS = [test_linux_boots_to_init, test_linux_all_legacy_devices_off,
+LINUX_TESTS = [test_linux_boots_to_init, test_linux_direct_boot_all_legacy_devices_on,
+               test_linux_bzimage_through_qboot, test_linux_bzimage_through_seabios,
+               test_linux_all_legacy_devices_off,
                test_linux_smp2_sees_two_cpus, test_linux_kernel_irqchip_on,
                test_bench_matrix_interrupted_then_resumed]
 

@@ -47,6 +47,29 @@ puts16:
 	jmp puts16
 3:	ret
 
+/* Print %al on COM1. */
+putc16:
+	push %dx
+	push %ax
+	mov $COM1 + 5, %dx
+1:	in %dx, %al
+	test $LSR_THRE, %al
+	jz 1b
+	pop %ax
+	mov $COM1, %dx
+	out %al, %dx
+	pop %dx
+	ret
+
+/* Print the NUL-terminated string at %ds:%si (RAM, unlike puts16). */
+puts_ds16:
+	lodsb
+	test %al, %al
+	jz 1f
+	call putc16
+	jmp puts_ds16
+1:	ret
+
 /* Triple fault from real mode: real mode ignores the IVT limit, so switch
  * to protected mode with empty GDT and IDT, then load a selector (#GP). */
 triple16:
