@@ -45,7 +45,7 @@ static void scan(const struct trace_event *ev, size_t n, struct boot_phases *p, 
 			first(&s->start, r->t_ns);
 		else if (r->kind == PROBE_FIRST_RUN)
 			first(&p->first_run, r->t_ns);
-		else if (r->kind == PROBE_SERIAL_FIRST_BYTE)
+		else if (r->kind == PROBE_SERIAL_FIRST_BYTE || r->kind == PROBE_HVC_FIRST_BYTE)
 			first(&p->first_console, r->t_ns);
 		else if (r->kind == PROBE_SHUTDOWN)
 			first(&s->shutdown, r->t_ns);

@@ -23,6 +23,8 @@ enum probe_kind {
 	PROBE_KVM_EXIT,		 /* any VM exit, also those KVM handles (kvm:kvm_exit) */
 	PROBE_MARKER,		 /* byte written to 0xf4/0xf5: addr = port, value */
 	PROBE_SERIAL_FIRST_BYTE, /* first byte the guest wrote to ttyS0 */
+	PROBE_HVC_FIRST_BYTE,	 /* first byte the guest wrote to hvc0 (virtio console) */
+	PROBE_VIRTIO_NOTIFY,	 /* a virtio queue's buffers taken: addr = transport, value = id << 16 | queue */
 	PROBE_FWCFG_SELECT,	 /* fw_cfg item selected: addr = key, value = its size */
 	PROBE_FWCFG_READ,	 /* fw_cfg read: addr = key, value = bytes, reason 0 port, 1 DMA */
 	PROBE_SHUTDOWN,		 /* guest shutdown (triple fault) */
