@@ -25,7 +25,9 @@ FDT_LIBS := $(shell pkg-config --libs libfdt 2>/dev/null || echo -lfdt)
 TRACE_CFLAGS := $(shell pkg-config --cflags libtracefs libtraceevent 2>/dev/null)
 TRACE_LIBS := $(shell pkg-config --libs libtracefs libtraceevent 2>/dev/null)
 
-VMM_SRCS := vmm/main.c vmm/microvm.c vmm/microvm_run.c vmm/config.c vmm/cpuid.c vmm/vm.c \
+VMM_SRCS := vmm/main.c vmm/microvm.c vmm/microvm_run.c vmm/microvm_virtio.c vmm/config.c \
+	vmm/cpuid.c vmm/vm.c vmm/chardev.c vmm/virtio/queue.c vmm/virtio/mmio.c vmm/virtio/blk.c \
+	vmm/virtio/net.c vmm/virtio/console.c vmm/virtio/rng.c \
 	vmm/vcpu.c vmm/exit.c vmm/bus.c vmm/mem.c vmm/evloop.c vmm/log.c vmm/irqchip.c \
 	vmm/boot/linux.c vmm/boot/longmode.c vmm/boot/firmware.c vmm/boot/image.c \
 	vmm/boot/mptable.c vmm/boot/fwcfg_linux.c vmm/boot/fdt.c vmm/dev/serial.c \
@@ -34,7 +36,7 @@ VMM_SRCS := vmm/main.c vmm/microvm.c vmm/microvm_run.c vmm/config.c vmm/cpuid.c 
 
 # Unit tests: test name -> the sources it links besides itself.
 UNIT_TESTS := bus serial exit linux config mem probe marker ioapic mptable cpuid pic pit rtc phases \
-	stats matrix results fw_cfg fdt fwcfg_linux
+	stats matrix results fw_cfg fdt fwcfg_linux virtq virtio_mmio virtio_blk
 UNIT_DEPS_bus := vmm/bus.c
 UNIT_DEPS_serial := vmm/dev/serial.c vmm/bus.c
 UNIT_DEPS_exit := vmm/exit.c vmm/bus.c
@@ -51,6 +53,10 @@ UNIT_DEPS_pit := vmm/dev/pit.c vmm/bus.c
 UNIT_DEPS_rtc := vmm/dev/rtc.c vmm/bus.c
 UNIT_DEPS_phases := probes/phases.c probes/trace.c
 UNIT_DEPS_stats := bench/stats.c
+UNIT_DEPS_virtq := vmm/virtio/queue.c vmm/mem.c
+VIRTIO_DEPS := tests/unit/vdriver.c vmm/virtio/mmio.c vmm/virtio/queue.c vmm/mem.c vmm/evloop.c probes/probe.c probes/trace.c probes/phases.c
+UNIT_DEPS_virtio_mmio := $(VIRTIO_DEPS) vmm/virtio/rng.c
+UNIT_DEPS_virtio_blk := $(VIRTIO_DEPS) vmm/virtio/blk.c
 UNIT_DEPS_fw_cfg := vmm/dev/fw_cfg.c vmm/mem.c probes/probe.c probes/trace.c probes/phases.c vmm/bus.c
 UNIT_DEPS_fdt := vmm/boot/fdt.c $(FDT_LIBS)
 UNIT_DEPS_fwcfg_linux := vmm/boot/fwcfg_linux.c vmm/boot/linux.c vmm/dev/fw_cfg.c vmm/mem.c probes/probe.c probes/trace.c probes/phases.c vmm/bus.c
@@ -93,10 +99,10 @@ $(BUILD)/mvm-trace: $(TRACER_SRCS) $(wildcard probes/*.h) Makefile
 
 # ---- unit tests (no KVM) ----
 define unit_rules
-$(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $(UNIT_DEPS_$(1)) tests/unit/check.h $(wildcard vmm/*.h vmm/*/*.h probes/*.h)
+$(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $(UNIT_DEPS_$(1)) tests/unit/check.h tests/unit/vdriver.h $(wildcard vmm/*.h vmm/*/*.h probes/*.h)
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_CFLAGS) -Ibench -Itests/unit -o $$@ tests/unit/test_$(1).c $(UNIT_DEPS_$(1)) -lpthread -lm
-$(BUILD)/unit-san/test_$(1): tests/unit/test_$(1).c $(UNIT_DEPS_$(1)) tests/unit/check.h $(wildcard vmm/*.h vmm/*/*.h probes/*.h)
+$(BUILD)/unit-san/test_$(1): tests/unit/test_$(1).c $(UNIT_DEPS_$(1)) tests/unit/check.h tests/unit/vdriver.h $(wildcard vmm/*.h vmm/*/*.h probes/*.h)
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_CFLAGS) $(SAN_FLAGS) -Ibench -Itests/unit -o $$@ tests/unit/test_$(1).c $(UNIT_DEPS_$(1)) -lpthread -lm
 endef

@@ -47,6 +47,7 @@ void config_defaults(struct vm_config *c)
 	c->option_roms = true;
 	c->auto_kernel_cmdline = true;
 	c->irqchip = IRQCHIP_SPLIT; /* microvm's default_kernel_irqchip_split */
+	c->virtio_legacy = true;
 }
 
 static int fail(char *err, size_t len, const char *fmt, ...)
@@ -340,13 +341,206 @@ static bool takes_arg(const char *opt)
 {
 	static const char *const names[] = {
 		"M", "machine", "m", "smp", "cpu", "serial", "accel", "kernel", "initrd",
-		"append", "bios", "name", "display", "trace", "trace-format", "L",
+		"append", "bios", "name", "display", "trace", "trace-format", "L", "drive",
+		"netdev", "chardev", "device", "global",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(opt, names[i]))
 			return true;
 	return false;
+}
+
+/* ---- -drive, -netdev, -chardev, -device, -global ---- */
+
+static int drive_option(struct drive_cfg *d, const char *k, const char *v)
+{
+	if (!strcmp(k, "id"))
+		d->id = v;
+	else if (!strcmp(k, "file"))
+		d->file = v;
+	else if (!strcmp(k, "cache"))
+		d->cache = v;
+	else if (!strcmp(k, "readonly"))
+		return parse_bool(v, &d->readonly);
+	else if (!strcmp(k, "format"))
+		return strcmp(v, "raw") ? -1 : 0;
+	else if (!strcmp(k, "if"))
+		return strcmp(v, "none") ? -1 : 0; /* microvm has no IDE or SCSI to attach to */
+	else
+		return -2;
+	return 0;
+}
+
+static int parse_drive(struct vm_config *c, char *arg, char *err, size_t len)
+{
+	struct drive_cfg d = { 0 };
+	char *cur = arg, *item;
+
+	if (c->ndrives == CONFIG_MAX_BACKENDS)
+		return fail(err, len, "-drive: too many drives");
+	while ((item = next_item(&cur))) {
+		char *v = split_kv(item);
+		int r = v ? drive_option(&d, item, v) : -2;
+
+		if (r == -2)
+			return fail(err, len, "-drive: unknown option '%s'", item);
+		if (r)
+			return fail(err, len, "-drive: unsupported %s '%s' (format=raw, if=none)", item, v);
+	}
+	if (!d.id || !d.file)
+		return fail(err, len, "-drive: needs id= and file=");
+	c->drive[c->ndrives++] = d;
+	return 0;
+}
+
+static int parse_netdev(struct vm_config *c, char *arg, char *err, size_t len)
+{
+	struct netdev_cfg n = { 0 };
+	char *cur = arg, *item = next_item(&cur);
+
+	if (!item || strcmp(item, "tap"))
+		return fail(err, len, "-netdev: unsupported type '%s' (tap)", item ? item : "");
+	if (c->nnetdevs == CONFIG_MAX_BACKENDS)
+		return fail(err, len, "-netdev: too many network backends");
+	while ((item = next_item(&cur))) {
+		char *v = split_kv(item);
+
+		if (v && !strcmp(item, "id"))
+			n.id = v;
+		else if (v && !strcmp(item, "ifname"))
+			n.ifname = v;
+		else if (v && (!strcmp(item, "script") || !strcmp(item, "downscript"))) {
+			if (strcmp(v, "no"))
+				return fail(err, len, "-netdev: %s=%s: mvm runs no scripts (use %s=no)", item, v, item);
+		} else
+			return fail(err, len, "-netdev: unknown option '%s'", item);
+	}
+	if (!n.id)
+		return fail(err, len, "-netdev: needs id=");
+	c->netdev[c->nnetdevs++] = n;
+	return 0;
+}
+
+static int chardev_kind(const char *s, enum chardev_kind *k)
+{
+	static const char *const names[] = { "null", "stdio", "file", "socket" };
+
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, names[i])) {
+			*k = (enum chardev_kind)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int chardev_option(struct chardev_opts *o, const char *k, const char *v)
+{
+	bool ignored;
+
+	if (!strcmp(k, "id") && v)
+		o->id = v;
+	else if (!strcmp(k, "path") && v)
+		o->path = v;
+	else if (!strcmp(k, "server"))
+		return v ? parse_bool(v, &o->server) : (o->server = true, 0);
+	else if (!strcmp(k, "wait"))
+		return v ? parse_bool(v, &o->wait) : (o->wait = true, 0);
+	else if (!strcmp(k, "nowait") && !v)
+		o->wait = false;
+	else if ((!strcmp(k, "signal") || !strcmp(k, "mux")) && v)
+		return parse_bool(v, &ignored); /* accepted: ISIG stays on, no monitor */
+	else
+		return -2;
+	return 0;
+}
+
+static int parse_chardev(struct vm_config *c, char *arg, char *err, size_t len)
+{
+	struct chardev_opts o = { .wait = true };
+	char *cur = arg, *item = next_item(&cur);
+
+	if (!item || chardev_kind(item, &o.kind))
+		return fail(err, len, "-chardev: unsupported backend '%s' (stdio, file, socket, null)",
+			    item ? item : "");
+	if (c->nchardevs == CONFIG_MAX_BACKENDS)
+		return fail(err, len, "-chardev: too many character devices");
+	while ((item = next_item(&cur))) {
+		char *v = split_kv(item);
+		int r = chardev_option(&o, item, v);
+
+		if (r == -2)
+			return fail(err, len, "-chardev: unknown option '%s'", item);
+		if (r)
+			return fail(err, len, "-chardev: bad value '%s' for '%s'", v, item);
+	}
+	if (!o.id || ((o.kind == CHARDEV_FILE || o.kind == CHARDEV_SOCKET) && !o.path))
+		return fail(err, len, "-chardev: needs id= (and path= for file and socket)");
+	c->chardev[c->nchardevs++] = o;
+	return 0;
+}
+
+static int device_kind(const char *s, enum device_kind *k)
+{
+	static const char *const names[] = { "virtio-blk-device", "virtio-net-device",
+					     "virtio-serial-device", "virtconsole",
+					     "virtio-rng-device" };
+
+	for (int i = 0; i < 5; i++)
+		if (!strcmp(s, names[i])) {
+			*k = (enum device_kind)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int device_option(struct device_cfg *d, const char *k, const char *v)
+{
+	if (!v)
+		return -2;
+	if (!strcmp(k, "drive") && d->kind == DEV_VIRTIO_BLK)
+		d->drive = v;
+	else if (!strcmp(k, "serial") && d->kind == DEV_VIRTIO_BLK)
+		d->serial = v;
+	else if (!strcmp(k, "netdev") && d->kind == DEV_VIRTIO_NET)
+		d->netdev = v;
+	else if (!strcmp(k, "mac") && d->kind == DEV_VIRTIO_NET)
+		d->mac = v;
+	else if (!strcmp(k, "chardev") && d->kind == DEV_VIRTCONSOLE)
+		d->chardev = v;
+	else if (strcmp(k, "id") && strcmp(k, "name"))
+		return -2;
+	return 0;
+}
+
+static int parse_device(struct vm_config *c, char *arg, char *err, size_t len)
+{
+	struct device_cfg d = { 0 };
+	char *cur = arg, *item = next_item(&cur);
+
+	if (!item || device_kind(item, &d.kind))
+		return fail(err, len, "-device: unsupported device '%s' (virtio-blk-device, "
+			    "virtio-net-device, virtio-serial-device, virtconsole, virtio-rng-device)",
+			    item ? item : "");
+	if (c->ndevices == CONFIG_MAX_DEVICES)
+		return fail(err, len, "-device: too many devices");
+	while ((item = next_item(&cur))) {
+		char *v = split_kv(item);
+
+		if (device_option(&d, item, v))
+			return fail(err, len, "-device: unknown option '%s'", item);
+	}
+	c->device[c->ndevices++] = d;
+	return 0;
+}
+
+static int parse_global(struct vm_config *c, char *arg, char *err, size_t len)
+{
+	char *v = split_kv(arg);
+
+	if (!v || strcmp(arg, "virtio-mmio.force-legacy") || parse_bool(v, &c->virtio_legacy))
+		return fail(err, len, "-global: unsupported '%s' (virtio-mmio.force-legacy=on|off)", arg);
+	return 0;
 }
 
 /* Options that take an argument. */
@@ -369,6 +563,16 @@ static int option_with_arg(struct vm_config *c, const char *opt, char *arg, char
 		return parse_serial(c, arg, err, len);
 	if (!strcmp(opt, "accel"))
 		return parse_accel(c, arg, err, len);
+	if (!strcmp(opt, "drive"))
+		return parse_drive(c, arg, err, len);
+	if (!strcmp(opt, "netdev"))
+		return parse_netdev(c, arg, err, len);
+	if (!strcmp(opt, "chardev"))
+		return parse_chardev(c, arg, err, len);
+	if (!strcmp(opt, "device"))
+		return parse_device(c, arg, err, len);
+	if (!strcmp(opt, "global"))
+		return parse_global(c, arg, err, len);
 	if (!strcmp(opt, "kernel"))
 		c->kernel = arg;
 	else if (!strcmp(opt, "initrd"))
@@ -416,6 +620,41 @@ static int option_flag(struct vm_config *c, const char *opt)
 	return 0;
 }
 
+static bool has_id(const char *id, const void *arr, size_t stride, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(*(const char *const *)((const char *)arr + i * stride), id))
+			return true;
+	return false;
+}
+
+/* Every device names a backend that exists; a console follows its bus. */
+static int check_devices(const struct vm_config *c, char *err, size_t len)
+{
+	unsigned transports = 0;
+	bool bus = false;
+
+	for (unsigned i = 0; i < c->ndevices; i++) {
+		const struct device_cfg *d = &c->device[i];
+		const char *what = d->kind == DEV_VIRTIO_BLK ? d->drive : d->kind == DEV_VIRTIO_NET ? d->netdev : d->chardev;
+
+		if (d->kind == DEV_VIRTIO_BLK && (!d->drive || !has_id(d->drive, c->drive, sizeof(c->drive[0]), c->ndrives)))
+			return fail(err, len, "-device virtio-blk-device: no -drive with id '%s'", what ? what : "");
+		if (d->kind == DEV_VIRTIO_NET && (!d->netdev || !has_id(d->netdev, c->netdev, sizeof(c->netdev[0]), c->nnetdevs)))
+			return fail(err, len, "-device virtio-net-device: no -netdev with id '%s'", what ? what : "");
+		if (d->kind == DEV_VIRTCONSOLE && d->chardev &&
+		    !has_id(d->chardev, c->chardev, sizeof(c->chardev[0]), c->nchardevs))
+			return fail(err, len, "-device virtconsole: no -chardev with id '%s'", d->chardev);
+		if (d->kind == DEV_VIRTCONSOLE && !bus)
+			return fail(err, len, "-device virtconsole: needs a virtio-serial-device before it");
+		bus |= d->kind == DEV_VIRTIO_SERIAL;
+		transports += d->kind != DEV_VIRTCONSOLE;
+	}
+	if (transports > 8)
+		return fail(err, len, "-device: microvm has 8 virtio-mmio transports, %u devices given", transports);
+	return 0;
+}
+
 static int check(struct vm_config *c, char *err, size_t len)
 {
 	if (c->help || c->version)
@@ -428,6 +667,8 @@ static int check(struct vm_config *c, char *err, size_t len)
 		return fail(err, len, "firmware=none boots -kernel directly: give -kernel, not -bios");
 	if (*c->append && !c->kernel)
 		return fail(err, len, "-append needs -kernel");
+	if (check_devices(c, err, len))
+		return -1;
 	/* QEMU: -nodefaults without -serial leaves serial0 unconnected. */
 	if (c->nodefaults && !c->serial_given)
 		c->serial = SERIAL_NONE;

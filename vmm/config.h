@@ -10,8 +10,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chardev.h"
 #include "cpuid.h"
 #include "trace.h"
+
+#define CONFIG_MAX_BACKENDS 8
+#define CONFIG_MAX_DEVICES 16
+
+struct drive_cfg {
+	const char *id, *file, *cache;
+	bool readonly;
+};
+
+struct netdev_cfg {
+	const char *id, *ifname;
+};
+
+enum device_kind { DEV_VIRTIO_BLK, DEV_VIRTIO_NET, DEV_VIRTIO_SERIAL, DEV_VIRTCONSOLE, DEV_VIRTIO_RNG };
+
+struct device_cfg {
+	enum device_kind kind;
+	const char *drive, *netdev, *chardev, *mac, *serial;
+};
 
 enum onoffauto { ONOFFAUTO_AUTO, ONOFFAUTO_ON, ONOFFAUTO_OFF };
 enum irqchip_mode { IRQCHIP_SPLIT, IRQCHIP_ON };
@@ -42,6 +62,16 @@ struct vm_config {
 	bool irqchip_given;
 	enum onoffauto pvm_compat; /* mvm: kvm_pvm guest command-line workarounds */
 	bool direct_boot;	   /* mvm: firmware=none, boot -kernel without firmware */
+	/* -drive, -netdev, -chardev, -device (virtio-mmio devices) */
+	struct drive_cfg drive[CONFIG_MAX_BACKENDS];
+	unsigned ndrives;
+	struct netdev_cfg netdev[CONFIG_MAX_BACKENDS];
+	unsigned nnetdevs;
+	struct chardev_opts chardev[CONFIG_MAX_BACKENDS];
+	unsigned nchardevs;
+	struct device_cfg device[CONFIG_MAX_DEVICES];
+	unsigned ndevices;
+	bool virtio_legacy; /* -global virtio-mmio.force-legacy (QEMU: on) */
 	/* -cpu host,... */
 	struct cpu_feature_request features[CPUID_MAX_FEATURE_REQUESTS];
 	unsigned nfeatures;

@@ -9,6 +9,7 @@
 
 int evloop_init(struct evloop *l)
 {
+	pthread_mutex_init(&l->lock, NULL);
 	for (unsigned i = 0; i < EVLOOP_MAX; i++)
 		l->h[i].fd = -1;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -18,27 +19,32 @@ int evloop_init(struct evloop *l)
 int evloop_add(struct evloop *l, int fd, uint32_t events, evloop_cb cb, void *ctx)
 {
 	struct epoll_event ev = { .events = events };
+	int err = -ENOSPC;
 
+	pthread_mutex_lock(&l->lock);
 	for (unsigned i = 0; i < EVLOOP_MAX; i++) {
 		if (l->h[i].fd >= 0)
 			continue;
 		ev.data.u32 = i;
-		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev))
-			return -errno;
-		l->h[i] = (struct evloop_handler){ fd, cb, ctx };
-		return 0;
+		err = epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+		if (!err)
+			l->h[i] = (struct evloop_handler){ fd, cb, ctx };
+		break;
 	}
-	return -ENOSPC;
+	pthread_mutex_unlock(&l->lock);
+	return err;
 }
 
 void evloop_del(struct evloop *l, int fd)
 {
+	pthread_mutex_lock(&l->lock);
 	for (unsigned i = 0; i < EVLOOP_MAX; i++) {
 		if (l->h[i].fd == fd) {
 			epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
 			l->h[i].fd = -1;
 		}
 	}
+	pthread_mutex_unlock(&l->lock);
 }
 
 int evloop_run_once(struct evloop *l, int timeout_ms)
@@ -49,10 +55,13 @@ int evloop_run_once(struct evloop *l, int timeout_ms)
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	for (int i = 0; i < n; i++) {
-		struct evloop_handler *h = &l->h[ev[i].data.u32];
+		struct evloop_handler h;
 
-		if (h->fd >= 0)
-			h->cb(h->ctx, ev[i].events);
+		pthread_mutex_lock(&l->lock);
+		h = l->h[ev[i].data.u32];
+		pthread_mutex_unlock(&l->lock);
+		if (h.fd >= 0) /* removed since epoll_wait returned: skip it */
+			h.cb(h.ctx, ev[i].events);
 	}
 	return n;
 }

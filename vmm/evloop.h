@@ -5,6 +5,7 @@
 #ifndef MVM_EVLOOP_H
 #define MVM_EVLOOP_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "clock.h"
@@ -21,6 +22,7 @@ struct evloop_handler {
 
 struct evloop {
 	int epfd;
+	pthread_mutex_t lock; /* vCPU threads add and remove handlers too */
 	struct evloop_handler h[EVLOOP_MAX];
 };
 

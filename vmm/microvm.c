@@ -65,16 +65,23 @@ static bool pvm_compat_wanted(const struct microvm *m)
 	return m->cfg->pvm_compat == ONOFFAUTO_ON;
 }
 
+/* The user's -append, QEMU's virtio_mmio.device= entries (auto-kernel-
+ * cmdline), then the kvm_pvm workarounds when they apply. */
 static int build_cmdline(struct microvm *m)
 {
 	const char *user = m->cfg->append;
 	bool compat = m->cfg->kernel && pvm_compat_wanted(m);
-	size_t len = strlen(user) + sizeof(PVM_COMPAT_ARGS) + 2;
+	char virtio[VIRTIO_MMIO_SLOTS * 64] = "";
+	size_t len;
 
+	if (m->cfg->kernel && m->cfg->auto_kernel_cmdline &&
+	    microvm_virtio_cmdline(m, virtio, sizeof(virtio)))
+		return MICROVM_EVMM;
+	len = strlen(user) + strlen(virtio) + sizeof(PVM_COMPAT_ARGS) + 2;
 	m->cmdline = malloc(len);
 	if (!m->cmdline)
 		return MICROVM_EVMM;
-	snprintf(m->cmdline, len, "%s%s%s", user, compat && *user ? " " : "",
+	snprintf(m->cmdline, len, "%s%s%s%s", user, virtio, compat ? " " : "",
 		 compat ? PVM_COMPAT_ARGS : "");
 	m->pvm_compat_applied = compat;
 	return MICROVM_OK;
@@ -282,6 +289,8 @@ static int add_fdt(struct microvm *m)
 {
 	struct microvm_fdt d = { .serial = m->has_serial, .rtc = m->has_rtc };
 	char blob[4096];
+
+	microvm_virtio_fdt(m, &d);
 	int len = microvm_fdt_build(&d, blob, sizeof(blob));
 
 	return len < 0 ? -EINVAL : fw_cfg_add_file(&m->fw_cfg, "etc/fdt", blob, (uint32_t)len);
@@ -332,12 +341,15 @@ static int setup_devices(struct microvm *m)
 	if (setup_timers_devices(m))
 		return MICROVM_EVMM;
 	r = setup_serial(m);
+	if (!r)
+		r = microvm_setup_virtio(m);
 	return r ? r : setup_fw_cfg(m);
 }
 
 void microvm_reset_devices(struct microvm *m)
 {
 	fw_cfg_reset(&m->fw_cfg);
+	microvm_virtio_reset(m);
 	irqchip_reset(&m->irqchip);
 	if (m->vm.kernel_irqchip && vm_reset_kernel_irqchip(&m->vm))
 		log_warn("cannot reset KVM's irqchip: %s", strerror(errno));
@@ -552,11 +564,11 @@ int microvm_create(struct microvm *m, const struct vm_config *cfg)
 		log_err("%s: %s", why, strerror(errno));
 		return MICROVM_EVMM;
 	}
-	r = build_cmdline(m);
-	if (!r)
-		r = setup_memory(m);
+	r = setup_memory(m);
 	if (!r)
 		r = setup_devices(m);
+	if (!r)
+		r = build_cmdline(m);
 	if (!r)
 		r = setup_vcpus(m);
 	if (!r)
@@ -576,6 +588,7 @@ void microvm_destroy(struct microvm *m)
 	free(m->cmdline);
 	free(m->firmware);
 	fw_cfg_free(&m->fw_cfg);
+	microvm_virtio_close(m);
 	evloop_close(&m->loop);
 	if (m->pit_timer.fd >= 0)
 		close(m->pit_timer.fd);

@@ -15,10 +15,16 @@
 #include "dev/pit.h"
 #include "dev/rtc.h"
 #include "dev/serial.h"
+#include "boot/fdt.h"
 #include "evloop.h"
 #include "irqchip.h"
 #include "mem.h"
 #include "vcpu.h"
+#include "virtio/blk.h"
+#include "virtio/console.h"
+#include "virtio/mmio.h"
+#include "virtio/net.h"
+#include "virtio/rng.h"
 #include "vm.h"
 
 /* Exit statuses, as QEMU's: 0 guest shutdown, 1 VMM failure, 2 bad input. */
@@ -40,6 +46,16 @@ struct microvm {
 	struct evloop_timer rtc_timer;
 	struct fw_cfg fw_cfg;
 	char *firmware;	   /* firmware image path, NULL for a direct boot */
+	/* virtio-mmio: the transports and the devices behind them */
+	struct virtio_mmio virtio[VIRTIO_MMIO_SLOTS];
+	int virtio_irqfd[VIRTIO_MMIO_SLOTS];
+	unsigned virtio_first_used; /* slots from here up have a device */
+	struct virtio_blk blk[VIRTIO_MMIO_SLOTS];
+	struct virtio_net net[VIRTIO_MMIO_SLOTS];
+	struct virtio_console con[VIRTIO_MMIO_SLOTS];
+	struct chardev chr[VIRTIO_MMIO_SLOTS];
+	struct virtio_rng rng[VIRTIO_MMIO_SLOTS];
+	unsigned nblk, nnet, ncon, nrng;
 	struct serial serial;
 	bool has_serial;
 	int serial_fd; /* where ttyS0 output goes, -1 to discard */
@@ -70,8 +86,13 @@ int microvm_run(struct microvm *m);
 
 void microvm_destroy(struct microvm *m);
 
-/* Internal to the board (microvm.c, microvm_run.c). */
+/* Internal to the board (microvm.c, microvm_run.c, microvm_virtio.c). */
 int microvm_load_boot(struct microvm *m);
 void microvm_reset_devices(struct microvm *m);
+int microvm_setup_virtio(struct microvm *m);
+int microvm_virtio_cmdline(const struct microvm *m, char *buf, size_t len);
+void microvm_virtio_fdt(const struct microvm *m, struct microvm_fdt *d);
+void microvm_virtio_reset(struct microvm *m);
+void microvm_virtio_close(struct microvm *m);
 
 #endif

@@ -1,0 +1,135 @@
+/* vdriver.c: the unit tests' virtio-mmio driver (see vdriver.h). */
+#include <linux/virtio_config.h>
+#include <linux/virtio_mmio.h>
+#include <linux/virtio_ring.h>
+#include <string.h>
+
+#include "check.h"
+#include "vdriver.h"
+
+static void record_irq(void *ctx, unsigned gsi, int level)
+{
+	struct vdriver *d = ctx;
+
+	(void)gsi;
+	if (level)
+		d->irq_raises++;
+	d->irq_level = level;
+}
+
+void vd_init(struct vdriver *d, const struct virtio_backend *be, void *dev, bool legacy)
+{
+	struct irq_line line = { record_irq, d, VIRTIO_MMIO_GSI_BASE };
+
+	memset(d, 0, sizeof(*d));
+	CHECK_EQ(mem_init(&d->mem, VD_RAM, 0), 0);
+	CHECK_EQ(evloop_init(&d->loop), 0);
+	virtio_mmio_init(&d->t, be, dev, &d->mem, line, VIRTIO_MMIO_BASE, legacy);
+	CHECK_EQ(virtio_mmio_attach(&d->t, &d->loop, -1), 0);
+}
+
+void vd_free(struct vdriver *d)
+{
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
+		if (d->t.notify_fd[q] >= 0)
+			evloop_del(&d->loop, d->t.notify_fd[q]);
+	evloop_close(&d->loop);
+	mem_free(&d->mem);
+}
+
+uint32_t vd_read(struct vdriver *d, uint64_t off)
+{
+	return (uint32_t)virtio_mmio_ops.read(&d->t, off, 4);
+}
+
+void vd_write(struct vdriver *d, uint64_t off, uint32_t v)
+{
+	virtio_mmio_ops.write(&d->t, off, 4, v);
+}
+
+uint32_t vd_negotiate(struct vdriver *d, uint64_t features)
+{
+	vd_write(d, VIRTIO_MMIO_STATUS, 0);
+	vd_write(d, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	vd_write(d, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	for (uint32_t sel = 0; sel < 2; sel++) {
+		vd_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, sel);
+		vd_write(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(features >> (32 * sel)));
+	}
+	if (!d->t.legacy)
+		vd_write(d, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+						    VIRTIO_CONFIG_S_FEATURES_OK);
+	return vd_read(d, VIRTIO_MMIO_STATUS);
+}
+
+static uint64_t ring(unsigned q)
+{
+	return VD_RING + q * 0x4000ULL;
+}
+
+void vd_queue(struct vdriver *d, unsigned q)
+{
+	uint64_t desc = ring(q), avail = desc + 16 * VD_QSIZE, used = desc + 0x1000;
+
+	vd_write(d, VIRTIO_MMIO_QUEUE_SEL, q);
+	vd_write(d, VIRTIO_MMIO_QUEUE_NUM, VD_QSIZE);
+	if (d->t.legacy) {
+		/* Used ring at the next page: the layout QUEUE_ALIGN 4096 implies. */
+		vd_write(d, VIRTIO_MMIO_GUEST_PAGE_SIZE, 4096);
+		vd_write(d, VIRTIO_MMIO_QUEUE_ALIGN, 4096);
+		vd_write(d, VIRTIO_MMIO_QUEUE_PFN, (uint32_t)(desc / 4096));
+		return;
+	}
+	vd_write(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
+	vd_write(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, 0);
+	vd_write(d, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)avail);
+	vd_write(d, VIRTIO_MMIO_QUEUE_AVAIL_HIGH, 0);
+	vd_write(d, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)used);
+	vd_write(d, VIRTIO_MMIO_QUEUE_USED_HIGH, 0);
+	vd_write(d, VIRTIO_MMIO_QUEUE_READY, 1);
+}
+
+void vd_driver_ok(struct vdriver *d)
+{
+	uint32_t s = vd_read(d, VIRTIO_MMIO_STATUS);
+
+	vd_write(d, VIRTIO_MMIO_STATUS, s | VIRTIO_CONFIG_S_DRIVER_OK);
+}
+
+void vd_poll(struct vdriver *d)
+{
+	while (evloop_run_once(&d->loop, 0) > 0)
+		;
+}
+
+long vd_request(struct vdriver *d, unsigned q, const struct vd_buf *b, unsigned n)
+{
+	uint64_t desc = ring(q), avail = desc + 16 * VD_QSIZE, used = desc + 0x1000;
+	uint16_t slot = d->avail_idx[q], head = slot % VD_QSIZE, used_idx, idx;
+	struct vring_used_elem e;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t this = (uint16_t)((head + i) % VD_QSIZE);
+		struct vring_desc vd = {
+			.addr = b[i].gpa,
+			.len = b[i].len,
+			.flags = (uint16_t)((b[i].write ? VRING_DESC_F_WRITE : 0) |
+					    (i + 1 < n ? VRING_DESC_F_NEXT : 0)),
+			.next = (uint16_t)((this + 1) % VD_QSIZE),
+		};
+
+		CHECK_EQ(mem_write(&d->mem, desc + 16ULL * this, &vd, sizeof(vd)), 0);
+	}
+	idx = (uint16_t)(slot + 1);
+	CHECK_EQ(mem_write(&d->mem, avail + 4 + 2 * (slot % VD_QSIZE), &head, 2), 0);
+	CHECK_EQ(mem_write(&d->mem, avail + 2, &idx, 2), 0);
+	d->avail_idx[q] = idx;
+	vd_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, q);
+	vd_poll(d);
+	CHECK_EQ(mem_read(&d->mem, used + 2, &used_idx, 2), 0);
+	if (used_idx != idx)
+		return -1;
+	CHECK_EQ(mem_read(&d->mem, used + 4 + 8 * (slot % VD_QSIZE), &e, sizeof(e)), 0);
+	CHECK_EQ(e.id, head);
+	return e.len;
+}

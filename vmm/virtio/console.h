@@ -1,0 +1,34 @@
+/*
+ * console.h: virtio console (device ID 3, virtio 5.3) with one port, the
+ * guest's hvc0, on a chardev: receiveq (0) carries host input to the
+ * guest, transmitq (1) guest output to the host.  No features (no
+ * MULTIPORT: QEMU's virtio-serial-device + virtconsole pair maps to this
+ * single-port device).  The first byte the guest writes is a probe.
+ */
+#ifndef MVM_VIRTIO_CONSOLE_H
+#define MVM_VIRTIO_CONSOLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chardev.h"
+#include "mmio.h"
+
+#define CONSOLE_PENDING 256
+
+struct virtio_console {
+	struct chardev *chr;	 /* NULL: output is dropped, no input */
+	struct virtio_mmio *t;
+	bool first_byte_seen;
+	uint8_t pending[CONSOLE_PENDING]; /* host input not yet in a guest buffer */
+	size_t npending;
+	uint64_t bytes_out, bytes_in;
+};
+
+extern const struct virtio_backend virtio_console_backend;
+
+/* The chardev's input callback: (ctx) is the struct virtio_console. */
+void virtio_console_input(void *ctx);
+
+#endif
