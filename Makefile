@@ -36,7 +36,7 @@ VMM_SRCS := vmm/main.c vmm/microvm.c vmm/microvm_run.c vmm/microvm_virtio.c vmm/
 
 # Unit tests: test name -> the sources it links besides itself.
 UNIT_TESTS := bus serial exit linux config mem probe marker ioapic mptable cpuid pic pit rtc phases \
-	stats matrix results fw_cfg fdt fwcfg_linux virtq virtio_mmio virtio_blk
+	stats matrix results fw_cfg fdt fwcfg_linux virtq virtio_mmio virtio_blk virtio_net virtio_console
 UNIT_DEPS_bus := vmm/bus.c
 UNIT_DEPS_serial := vmm/dev/serial.c vmm/bus.c
 UNIT_DEPS_exit := vmm/exit.c vmm/bus.c
@@ -57,6 +57,8 @@ UNIT_DEPS_virtq := vmm/virtio/queue.c vmm/mem.c
 VIRTIO_DEPS := tests/unit/vdriver.c vmm/virtio/mmio.c vmm/virtio/queue.c vmm/mem.c vmm/evloop.c probes/probe.c probes/trace.c probes/phases.c
 UNIT_DEPS_virtio_mmio := $(VIRTIO_DEPS) vmm/virtio/rng.c
 UNIT_DEPS_virtio_blk := $(VIRTIO_DEPS) vmm/virtio/blk.c
+UNIT_DEPS_virtio_net := $(VIRTIO_DEPS) vmm/virtio/net.c
+UNIT_DEPS_virtio_console := $(VIRTIO_DEPS) vmm/virtio/console.c vmm/chardev.c
 UNIT_DEPS_fw_cfg := vmm/dev/fw_cfg.c vmm/mem.c probes/probe.c probes/trace.c probes/phases.c vmm/bus.c
 UNIT_DEPS_fdt := vmm/boot/fdt.c $(FDT_LIBS)
 UNIT_DEPS_fwcfg_linux := vmm/boot/fwcfg_linux.c vmm/boot/linux.c vmm/dev/fw_cfg.c vmm/mem.c probes/probe.c probes/trace.c probes/phases.c vmm/bus.c

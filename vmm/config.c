@@ -26,6 +26,14 @@ const char config_usage[] =
 	"                          -kernel: qboot.rom (firmware=none boots directly)\n"
 	"  -L DIR                  look for firmware and option ROMs in DIR first\n"
 	"  -serial stdio|null|none|file:PATH\n"
+	"  -drive id=ID,file=IMAGE[,format=raw][,if=none][,readonly=on][,cache=MODE]\n"
+	"  -netdev tap,id=ID[,ifname=TAP][,script=no,downscript=no]\n"
+	"  -chardev stdio|null,id=ID   -chardev file,id=ID,path=FILE\n"
+	"  -chardev socket,id=ID,path=SOCKET[,server=on][,wait=off]\n"
+	"  -device virtio-blk-device,drive=ID[,serial=S] | virtio-net-device,netdev=ID[,mac=M]\n"
+	"        | virtio-serial-device | virtconsole,chardev=ID | virtio-rng-device\n"
+	"                          up to 8 virtio-mmio devices; the first takes the last slot\n"
+	"  -global virtio-mmio.force-legacy=on|off  register layout version 1 (default) or 2\n"
 	"  -no-reboot              exit when the guest resets (triple fault)\n"
 	"  -nodefaults -no-user-config -nographic -display none -enable-kvm -accel kvm\n"
 	"  -name NAME\n"
@@ -655,6 +663,16 @@ static int check_devices(const struct vm_config *c, char *err, size_t len)
 	return 0;
 }
 
+/* Two readers of one terminal would split its input between them. */
+static int check_stdio(const struct vm_config *c, char *err, size_t len)
+{
+	unsigned users = c->isa_serial && c->serial == SERIAL_STDIO;
+
+	for (unsigned i = 0; i < c->nchardevs; i++)
+		users += c->chardev[i].kind == CHARDEV_STDIO;
+	return users > 1 ? fail(err, len, "stdio is used by more than one of -serial and -chardev") : 0;
+}
+
 static int check(struct vm_config *c, char *err, size_t len)
 {
 	if (c->help || c->version)
@@ -672,7 +690,7 @@ static int check(struct vm_config *c, char *err, size_t len)
 	/* QEMU: -nodefaults without -serial leaves serial0 unconnected. */
 	if (c->nodefaults && !c->serial_given)
 		c->serial = SERIAL_NONE;
-	return 0;
+	return check_stdio(c, err, len);
 }
 
 int config_parse(struct vm_config *c, int argc, char **argv, char *err, size_t len)

@@ -131,6 +131,8 @@ static int setup_loop(struct microvm *m)
 	sigaddset(&sigs, SIGHUP);
 	/* Blocked before vCPU threads exist, so only the signalfd sees them. */
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	/* A console or trace reader that went away is a failed write, not our end. */
+	signal(SIGPIPE, SIG_IGN);
 	m->signal_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	if (m->signal_fd < 0 || evloop_add(&m->loop, m->signal_fd, EPOLLIN, on_signal, m) ||
 	    evloop_add(&m->loop, m->stop_fd, EPOLLIN, on_vcpu_stop, m))

@@ -200,6 +200,53 @@ static void test_config_needs_something_to_boot(void)
 	CHECK(c.version);
 }
 
+static void test_config_seed_virtio_command_line_parses(void)
+{
+	CHECK_EQ(PARSE("-M", "microvm,x-option-roms=off,pit=off,pic=off,isa-serial=off,rtc=off",
+		       "-enable-kvm", "-cpu", "host", "-m", "512m", "-smp", "2", "-kernel", "vmlinux",
+		       "-append", "console=hvc0 root=/dev/vda", "-nodefaults", "-no-user-config",
+		       "-nographic", "-chardev", "stdio,id=virtiocon0", "-device", "virtio-serial-device",
+		       "-device", "virtconsole,chardev=virtiocon0", "-drive",
+		       "id=test,file=test.img,format=raw,if=none", "-device",
+		       "virtio-blk-device,drive=test", "-netdev", "tap,id=tap0,script=no,downscript=no",
+		       "-device", "virtio-net-device,netdev=tap0"),
+		 0);
+	CHECK_EQ(c.ndevices, 4);
+	CHECK_EQ(c.device[1].kind, DEV_VIRTCONSOLE);
+	CHECK(!strcmp(c.drive[0].file, "test.img"));
+	CHECK(c.netdev[0].ifname == NULL); /* the kernel names the tap */
+	CHECK_EQ(c.chardev[0].kind, CHARDEV_STDIO);
+	CHECK(c.virtio_legacy); /* QEMU's default */
+	CHECK_EQ(PARSE("-global", "virtio-mmio.force-legacy=off", "-kernel", "k"), 0);
+	CHECK(!c.virtio_legacy);
+}
+
+static void test_config_virtio_errors_name_the_problem(void)
+{
+	CHECK(PARSE("-device", "virtio-blk-device,drive=nope", "-kernel", "k") != 0);
+	CHECK(strstr(err, "no -drive with id 'nope'"));
+	CHECK(PARSE("-netdev", "user,id=n", "-kernel", "k") != 0);
+	CHECK(strstr(err, "'user'"));
+	CHECK(PARSE("-netdev", "tap,id=n,script=/etc/qemu-ifup", "-kernel", "k") != 0);
+	CHECK(strstr(err, "runs no scripts"));
+	CHECK(PARSE("-drive", "id=d,file=x,format=qcow2", "-kernel", "k") != 0);
+	CHECK(strstr(err, "format"));
+	CHECK(PARSE("-drive", "id=d", "-kernel", "k") != 0);
+	CHECK(PARSE("-device", "virtconsole", "-kernel", "k") != 0);
+	CHECK(strstr(err, "virtio-serial-device before it"));
+	CHECK(PARSE("-device", "virtio-gpu-device", "-kernel", "k") != 0);
+	CHECK(PARSE("-chardev", "stdio,id=c", "-serial", "stdio", "-kernel", "k") != 0);
+	CHECK(strstr(err, "stdio"));
+	CHECK_EQ(PARSE("-chardev", "stdio,id=c", "-serial", "null", "-kernel", "k"), 0);
+	CHECK(PARSE("-chardev", "socket,id=c", "-kernel", "k") != 0);
+	CHECK(PARSE("-global", "virtio-mmio.foo=on", "-kernel", "k") != 0);
+	CHECK(PARSE("-device", "virtio-rng-device", "-device", "virtio-rng-device", "-device",
+		    "virtio-rng-device", "-device", "virtio-rng-device", "-device", "virtio-rng-device",
+		    "-device", "virtio-rng-device", "-device", "virtio-rng-device", "-device",
+		    "virtio-rng-device", "-device", "virtio-rng-device", "-kernel", "k") != 0);
+	CHECK(strstr(err, "8 virtio-mmio transports"));
+}
+
 static void test_config_name(void)
 {
 	CHECK_EQ(PARSE("-name", "guest=vm1,debug-threads=on", "-kernel", "k"), 0);
@@ -221,6 +268,8 @@ int main(void)
 	RUN(test_config_double_dash_and_probes);
 	RUN(test_config_unknown_and_missing_arguments);
 	RUN(test_config_needs_something_to_boot);
+	RUN(test_config_seed_virtio_command_line_parses);
+	RUN(test_config_virtio_errors_name_the_problem);
 	RUN(test_config_name);
 	return check_summary("config");
 }

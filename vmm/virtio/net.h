@@ -38,6 +38,10 @@ extern const struct virtio_backend virtio_net_backend;
 int virtio_net_open(struct virtio_net *n, const char *ifname, const uint8_t mac[6],
 		    struct evloop *loop, const char **why) __attribute__((warn_unused_result));
 
+/* Use an open frame fd (a tap, or a datagram socket in tests). */
+void virtio_net_attach_fd(struct virtio_net *n, int fd, const uint8_t mac[6],
+			  struct evloop *loop);
+
 void virtio_net_close(struct virtio_net *n);
 
 /* Parse "52:54:00:12:34:56"; 0 or -1. */
