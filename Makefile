@@ -76,7 +76,7 @@ BENCH_SRCS := bench/main.c bench/startup.c bench/probecost.c bench/stats.c bench
 TRACER_SRCS := probes/mvm_trace.c probes/hostconv.c probes/hosttrace.c probes/trace.c \
 	probes/phases.c
 
-.PHONY: all test unit bench install clean setup guest guests help
+.PHONY: all test unit bench install clean setup guest guest-full guests help
 all: $(BUILD)/mvm $(BUILD)/mvm-bench $(BUILD)/mvm-trace
 
 help:
@@ -85,6 +85,7 @@ help:
 	@echo "make bench    install what is missing, build, run the benchmarks"
 	@echo "make unit     unit tests only (plain and ASan+UBSan)"
 	@echo "make guest    build the guest kernel and initramfs (cached in ~/.cache/mvm)"
+	@echo "make guest-full  the full guest (virtio devices, ext4) for the device tests"
 	@echo "make install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
 $(BUILD)/mvm: $(VMM_SRCS) $(wildcard vmm/*.h vmm/*/*.h probes/*.h) Makefile
@@ -130,9 +131,15 @@ setup:
 guest:
 	@scripts/build-guest.sh
 
+# The full guest: virtio blk/net/rng, ext4, IP autoconfiguration (device tests).
+FULL_GUEST := -c scripts/guest/mvm-bench.config -c scripts/guest/mvm-full.config -o $(BUILD)/guest-full
+guest-full:
+	@scripts/build-guest.sh $(FULL_GUEST)
+
 test: setup
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) guests
 	@scripts/build-guest.sh
+	@scripts/build-guest.sh $(FULL_GUEST)
 	@python3 tests/run.py
 
 bench: setup

@@ -87,15 +87,16 @@ build_kernel() {
 # dropped option (unmet dependency) is how a trimmed guest gets slow again.
 check_config() {
 	bad=0
-	for f in $fragments; do
-		grep -E '^CONFIG_[A-Za-z0-9_]+=' "$f" | while IFS='=' read -r name want; do
-			got=$(grep -E "^$name=" "$1" | cut -d= -f2- || true)
-			[ -n "$got" ] || got=n
-			if [ "$got" != "$want" ]; then
-				echo "build-guest: $name=$want requested by $(basename "$f") but the config has $got" >&2
-				echo x
-			fi
-		done
+	# Later fragments override earlier ones: check each option's last value.
+	# shellcheck disable=SC2086
+	grep -hE '^CONFIG_[A-Za-z0-9_]+=' $fragments | awk -F= '{ v[$1] = $0 } END { for (k in v) print v[k] }' |
+	while IFS='=' read -r name want; do
+		got=$(grep -E "^$name=" "$1" | cut -d= -f2- || true)
+		[ -n "$got" ] || got=n
+		if [ "$got" != "$want" ]; then
+			echo "build-guest: $name=$want requested but the config has $got" >&2
+			echo x
+		fi
 	done | grep -q x && bad=1
 	[ $bad = 0 ] || { echo "build-guest: fragment not honoured" >&2; exit 1; }
 }

@@ -16,49 +16,10 @@ import sys
 import tempfile
 import time
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.join(TOP, "build")
-MVM = os.path.join(BUILD, "mvm")
-GUEST = os.path.join(BUILD, "guest")
-PAYLOADS = os.path.join(BUILD, "guests")
-LINUX_TIMEOUT = int(os.environ.get("MVM_LINUX_TIMEOUT", "600"))
-
-passed = 0
-failed = 0
-
-
-def report(name, ok, why=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok   {name}", flush=True)
-    else:
-        failed += 1
-        print(f"FAIL {name}: {why}", flush=True)
-
-
-def skip(name, why):
-    print(f"skip {name}: {why}", flush=True)
-
-
-def have_kvm():
-    return os.access("/dev/kvm", os.R_OK | os.W_OK)
-
-
-def mvm(args, stdin=None, timeout=30):
-    """Run mvm; returns (status, stdout, stderr); status None on timeout."""
-    try:
-        p = subprocess.run([MVM] + args, input=stdin, capture_output=True, timeout=timeout)
-        return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode(errors="replace")
-        err = (e.stderr or b"").decode(errors="replace")
-        return None, out, err
-
-
-def read_trace(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (BUILD, GUEST, LINUX_TIMEOUT, MVM, PAYLOADS, TOP, counts,  # noqa: E402
+                     have_kvm, mvm, read_trace, report, skip)
+import virtio_linux  # noqa: E402
 
 
 # ---- unit tests ----
@@ -73,9 +34,8 @@ def run_unit():
             report(name, False, f"exit {p.returncode}, no summary\n{p.stdout}{p.stderr}")
             continue
         ok, bad = int(m.group(1)), int(m.group(2))
-        global passed, failed
-        passed += ok
-        failed += bad
+        counts["passed"] += ok
+        counts["failed"] += bad
         # A sanitizer report or a crash after the summary still fails the file.
         if p.returncode != 0 and bad == 0:
             report(name, False, f"exit {p.returncode}\n{p.stderr}")
@@ -585,7 +545,29 @@ BAD_INPUT = [
     (["-M", "microvm,pit=maybe", "-kernel", "x"], "bad value 'maybe' for 'pit'"),
     (["-M", "q35", "-kernel", "x"], "unsupported machine 'q35'"),
     (["-cpu", "host,+warpdrive", "-kernel", "x"], "'warpdrive'"),
+    (["-bios", os.path.join(PAYLOADS, "firstexit.bin"), "-drive", "id=d,file=/nonexistent.img,if=none",
+      "-device", "virtio-blk-device,drive=d"], "cannot open disk image '/nonexistent.img'"),
+    (["-kernel", "x", "-device", "virtio-net-device,netdev=n0"], "no -netdev with id 'n0'"),
 ]
+
+
+@guest_test
+def test_virtio_descriptor_loop_resets_device_and_vmm_runs_on():
+    """A guest gives virtio-blk a looping descriptor chain: NEEDS_RESET, then
+    after the driver's reset a read of sector 0 works (no exits while the
+    main thread serves it)."""
+    with tempfile.TemporaryDirectory() as d:
+        img = os.path.join(d, "disk.img")
+        with open(img, "wb") as f:
+            f.write(b"MVMDISK!".ljust(4096, b"\0"))
+        drive = ["-drive", f"id=d,file={img},format=raw,if=none",
+                 "-device", "virtio-blk-device,drive=d"]
+        want = "descriptor loop: device needs reset\nafter reset: sector 0 read\n"
+        for machine in ("microvm", "microvm,kernel-irqchip=on"):
+            why = expect_output("virtio_hostile", machine, want, drive)
+            if why:
+                return why
+    return None
 
 
 @guest_test
@@ -774,6 +756,7 @@ def run_linux():
             continue
         why = t()
         report(t.__name__, why is None, why)
+    virtio_linux.run(ARGS.k)
 
 
 def main():
@@ -788,8 +771,8 @@ def main():
     for part, fn in (("unit", run_unit), ("guests", run_guests), ("linux", run_linux)):
         if ARGS.only in (None, part):
             fn()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(f"{counts['passed']} passed, {counts['failed']} failed")
+    return 1 if counts["failed"] else 0
 
 
 if __name__ == "__main__":

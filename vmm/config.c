@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,8 +417,11 @@ static int parse_netdev(struct vm_config *c, char *arg, char *err, size_t len)
 
 		if (v && !strcmp(item, "id"))
 			n.id = v;
-		else if (v && !strcmp(item, "ifname"))
+		else if (v && !strcmp(item, "ifname")) {
+			if (!*v || strlen(v) >= IFNAMSIZ)
+				return fail(err, len, "-netdev: ifname '%s' is not 1-%d characters", v, IFNAMSIZ - 1);
 			n.ifname = v;
+		}
 		else if (v && (!strcmp(item, "script") || !strcmp(item, "downscript"))) {
 			if (strcmp(v, "no"))
 				return fail(err, len, "-netdev: %s=%s: mvm runs no scripts (use %s=no)", item, v, item);

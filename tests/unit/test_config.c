@@ -229,6 +229,8 @@ static void test_config_virtio_errors_name_the_problem(void)
 	CHECK(strstr(err, "'user'"));
 	CHECK(PARSE("-netdev", "tap,id=n,script=/etc/qemu-ifup", "-kernel", "k") != 0);
 	CHECK(strstr(err, "runs no scripts"));
+	CHECK(PARSE("-netdev", "tap,id=n,ifname=name-longer-than-15", "-kernel", "k") != 0);
+	CHECK(strstr(err, "ifname"));
 	CHECK(PARSE("-drive", "id=d,file=x,format=qcow2", "-kernel", "k") != 0);
 	CHECK(strstr(err, "format"));
 	CHECK(PARSE("-drive", "id=d", "-kernel", "k") != 0);
