@@ -76,7 +76,7 @@ BENCH_SRCS := bench/main.c bench/startup.c bench/probecost.c bench/stats.c bench
 TRACER_SRCS := probes/mvm_trace.c probes/hostconv.c probes/hosttrace.c probes/trace.c \
 	probes/phases.c
 
-.PHONY: all test unit bench install clean setup guest guest-full guests help
+.PHONY: all test unit bench install clean setup guest guest-full guests fuzz help
 all: $(BUILD)/mvm $(BUILD)/mvm-bench $(BUILD)/mvm-trace
 
 help:
@@ -84,6 +84,7 @@ help:
 	@echo "make test     install what is missing, build, run every test"
 	@echo "make bench    install what is missing, build, run the benchmarks"
 	@echo "make unit     unit tests only (plain and ASan+UBSan)"
+	@echo "make fuzz     libFuzzer targets (FUZZ_RUNS=1000000, FUZZ_SECONDS=600 per target)"
 	@echo "make guest    build the guest kernel and initramfs (cached in ~/.cache/mvm)"
 	@echo "make guest-full  the full guest (virtio devices, ext4) for the device tests"
 	@echo "make install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
@@ -116,6 +117,38 @@ UNIT_BINS := $(foreach t,$(UNIT_TESTS),$(BUILD)/unit/test_$(t) $(BUILD)/unit-san
 unit: $(UNIT_BINS)
 	@python3 tests/run.py --only unit
 
+# ---- fuzzing (clang libFuzzer + ASan + UBSan) ----
+FUZZ_CC := clang
+FUZZ_FLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -Ivmm -Iprobes -Itests/fuzz \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_TARGETS := virtq virtio_mmio fw_cfg serial pic pit rtc ioapic config loader trace_csv
+FUZZ_DEPS_virtq := vmm/virtio/queue.c vmm/mem.c
+FUZZ_DEPS_virtio_mmio := vmm/virtio/mmio.c vmm/virtio/queue.c vmm/virtio/blk.c vmm/mem.c \
+	vmm/evloop.c probes/probe.c probes/trace.c probes/phases.c
+FUZZ_DEPS_fw_cfg := vmm/dev/fw_cfg.c vmm/mem.c probes/probe.c probes/trace.c probes/phases.c
+FUZZ_DEPS_serial := vmm/dev/serial.c probes/probe.c probes/trace.c probes/phases.c
+FUZZ_DEPS_pic := vmm/dev/pic.c
+FUZZ_DEPS_pit := vmm/dev/pit.c
+FUZZ_DEPS_rtc := vmm/dev/rtc.c
+FUZZ_DEPS_ioapic := vmm/dev/ioapic.c
+FUZZ_DEPS_config := vmm/config.c vmm/cpuid.c
+FUZZ_DEPS_loader := vmm/boot/linux.c vmm/boot/firmware.c vmm/boot/fwcfg_linux.c vmm/dev/fw_cfg.c \
+	vmm/mem.c probes/probe.c probes/trace.c probes/phases.c
+FUZZ_DEPS_trace_csv := probes/trace.c probes/phases.c
+# make fuzz: each target for FUZZ_RUNS executions or FUZZ_SECONDS, whichever ends first.
+FUZZ_RUNS ?= 1000000
+FUZZ_SECONDS ?= 600
+
+define fuzz_rules
+$(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_DEPS_$(1)) $(wildcard tests/fuzz/*.h vmm/*.h vmm/*/*.h probes/*.h)
+	@mkdir -p $$(@D)
+	$$(FUZZ_CC) $$(FUZZ_FLAGS) -o $$@ tests/fuzz/fuzz_$(1).c $(FUZZ_DEPS_$(1)) -lpthread
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(t))))
+
+fuzz: $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz/fuzz_$(t))
+	@FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_TARGETS)
+
 # ---- tiny guest payloads (flat 64 KiB firmware images) ----
 $(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/common.S tests/guests/payload.ld
 	@mkdir -p $(@D)
@@ -136,8 +169,10 @@ FULL_GUEST := -c scripts/guest/mvm-bench.config -c scripts/guest/mvm-full.config
 guest-full:
 	@scripts/build-guest.sh $(FULL_GUEST)
 
+FUZZ_BINS := $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz/fuzz_$(t))
+
 test: setup
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) guests
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(FUZZ_BINS) guests
 	@scripts/build-guest.sh
 	@scripts/build-guest.sh $(FULL_GUEST)
 	@python3 tests/run.py

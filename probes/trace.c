@@ -209,6 +209,20 @@ static int parse_row(char *line, struct trace_event *e)
 int trace_read_csv(const char *path, struct trace_event **ev, size_t *n, size_t *bad_line)
 {
 	FILE *f = fopen(path, "r");
+	int err;
+
+	*ev = NULL;
+	*n = 0;
+	*bad_line = 0;
+	if (!f)
+		return -errno;
+	err = trace_read_csv_stream(f, ev, n, bad_line);
+	fclose(f);
+	return err;
+}
+
+int trace_read_csv_stream(FILE *f, struct trace_event **ev, size_t *n, size_t *bad_line)
+{
 	size_t cap = 0, line_no = 1;
 	char line[512];
 	int err = 0;
@@ -216,8 +230,6 @@ int trace_read_csv(const char *path, struct trace_event **ev, size_t *n, size_t 
 	*ev = NULL;
 	*n = 0;
 	*bad_line = 0;
-	if (!f)
-		return -errno;
 	if (!fgets(line, sizeof(line), f) || strncmp(line, CSV_HEADER, strlen(CSV_HEADER)))
 		err = -EINVAL;
 	while (!err && fgets(line, sizeof(line), f)) {
@@ -237,7 +249,6 @@ int trace_read_csv(const char *path, struct trace_event **ev, size_t *n, size_t 
 	}
 	if (err == -EINVAL)
 		*bad_line = line_no;
-	fclose(f);
 	if (err) {
 		free(*ev);
 		*ev = NULL;

@@ -70,6 +70,7 @@ int trace_write_chrome(FILE *f, const struct trace_event *ev, size_t n, const ch
 /* Read a CSV trace; *ev is malloc'd.  0, -errno, or -EINVAL for a line that
  * is not a trace row (its number in *bad_line). */
 int trace_read_csv(const char *path, struct trace_event **ev, size_t *n, size_t *bad_line);
+int trace_read_csv_stream(FILE *f, struct trace_event **ev, size_t *n, size_t *bad_line);
 
 const char *probe_kind_name(unsigned kind);
 int probe_kind_from_name(const char *name); /* -1 if unknown */

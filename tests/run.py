@@ -759,16 +759,41 @@ def run_linux():
     virtio_linux.run(ARGS.k)
 
 
+# ---- fuzzing, short (make fuzz runs the full counts) ----
+
+FUZZ_CI_RUNS = os.environ.get("MVM_FUZZ_RUNS", "200000")
+FUZZ_CI_SECONDS = os.environ.get("MVM_FUZZ_SECONDS", "15")
+
+
+def run_fuzz():
+    targets = sorted(os.path.basename(p)[5:] for p in glob.glob(os.path.join(BUILD, "fuzz", "fuzz_*"))
+                     if os.access(p, os.X_OK) and "." not in os.path.basename(p))
+    if not targets:
+        skip("fuzz", "no fuzz targets built (make fuzz builds them; needs clang)")
+        return
+    env = dict(os.environ, FUZZ_RUNS=FUZZ_CI_RUNS, FUZZ_SECONDS=FUZZ_CI_SECONDS)
+    for t in targets:
+        if ARGS.k and ARGS.k not in t:
+            continue
+        p = subprocess.run([os.path.join(TOP, "scripts", "fuzz.sh"), t], capture_output=True,
+                           text=True, env=env)
+        row = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else ""
+        report(f"fuzz/{t}", p.returncode == 0, p.stdout[-600:] + p.stderr[-300:])
+        if p.returncode == 0:
+            print(f"     {row}", flush=True)
+
+
 def main():
     global ARGS
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", choices=["unit", "guests", "linux"])
+    ap.add_argument("--only", choices=["unit", "fuzz", "guests", "linux"])
     ap.add_argument("-k", help="run guest tests whose name contains this")
     ARGS = ap.parse_args()
     if not os.path.exists(MVM):
         print(f"no {MVM}: run make first")
         return 1
-    for part, fn in (("unit", run_unit), ("guests", run_guests), ("linux", run_linux)):
+    for part, fn in (("unit", run_unit), ("fuzz", run_fuzz), ("guests", run_guests),
+                     ("linux", run_linux)):
         if ARGS.only in (None, part):
             fn()
     print(f"{counts['passed']} passed, {counts['failed']} failed")
