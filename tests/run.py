@@ -571,6 +571,39 @@ def test_virtio_descriptor_loop_resets_device_and_vmm_runs_on():
 
 
 @guest_test
+def test_hostile_accesses_to_every_device_and_serial_flood():
+    """Garbage of every size at every legacy port, the IOAPIC and all virtio
+    slots, then 64 KiB into the UART: mvm stays up and sees the guest out."""
+    with tempfile.TemporaryDirectory() as d:
+        img, out = os.path.join(d, "disk.img"), os.path.join(d, "serial.out")
+        with open(img, "wb") as f:
+            f.truncate(1 << 20)
+        for machine in ("microvm,rtc=on", "microvm,kernel-irqchip=on"):
+            st, _, err = mvm(["-M", machine, "-bios", payload("hostile"), "-nodefaults",
+                              "-no-reboot", "-serial", f"file:{out}",
+                              "-drive", f"id=d,file={img},format=raw,if=none",
+                              "-device", "virtio-blk-device,drive=d",
+                              "-device", "virtio-rng-device"], timeout=120)
+            with open(out, "rb") as f:
+                data = f.read()
+            if st != 0 or not data.endswith(b"mvm survived the hostile guest\n") or \
+                    len(data) < 65536:
+                return f"{machine}: exit {st}, {len(data)} serial bytes, {err[-300:]!r}"
+    return None
+
+
+@guest_test
+def test_interrupt_storm_is_served_and_ends():
+    for machine in ("microvm", "microvm,kernel-irqchip=on"):
+        t0 = time.monotonic()
+        why = expect_output("storm", machine, "20000 timer interrupts\n")
+        if why:
+            return why
+        print(f"     {machine}: 20000 interrupts in {time.monotonic() - t0:.1f} s", flush=True)
+    return None
+
+
+@guest_test
 def test_bad_input_one_line_and_status_2():
     for args, msg in BAD_INPUT:
         st, out, err = mvm(args)
