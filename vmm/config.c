@@ -253,8 +253,10 @@ static int parse_smp(struct vm_config *c, char *arg, char *err, size_t len)
 			key = "cpus";
 		}
 		first = false;
-		if (!v || parse_uint(v, MAX_CPUS, &n))
+		if (!v || parse_uint(v, UINT32_MAX, &n))
 			return fail(err, len, "-smp: bad value in '%s'", item);
+		if (n > MAX_CPUS)
+			return fail(err, len, "-smp: %s=%u, microvm has at most %u CPUs", key, n, MAX_CPUS);
 		if (!strcmp(key, "cpus"))
 			cpus = n;
 		else if (!strcmp(key, "maxcpus"))

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "boot/fdt.h"
@@ -89,14 +90,15 @@ static int build_cmdline(struct microvm *m)
 
 /* ---- memory ---- */
 
-/* (name) as given if it has a '/', else the first match in -L and the data
+/* (name) as given if it has a '/' or is readable as it is (QEMU tries the
+ * plain name first too), else the first match in -L and the data
  * directories; malloc'd, NULL if not found. */
 static char *find_data_file(const struct microvm *m, const char *name)
 {
 	const char *dirs[4] = { m->cfg->datadir, data_dirs[0], data_dirs[1], NULL };
 	char path[4096];
 
-	if (strchr(name, '/'))
+	if (strchr(name, '/') || access(name, R_OK) == 0)
 		return strdup(name);
 	for (int i = 0; i < 3; i++) {
 		if (!dirs[i])
@@ -144,14 +146,32 @@ static int firmware_size(const struct microvm *m, uint64_t *size)
 	return MICROVM_OK;
 }
 
+/* Guest RAM is mapped without reserving it, so a size the host could never
+ * back would only fail when the guest touches it: refuse it up front. */
+static int check_ram_size(uint64_t ram_size)
+{
+	struct sysinfo si;
+	uint64_t host;
+
+	if (sysinfo(&si))
+		return MICROVM_OK;
+	host = ((uint64_t)si.totalram + si.totalswap) * si.mem_unit;
+	if (ram_size <= host)
+		return MICROVM_OK;
+	log_err("-m %llu MiB: more than the host's memory (%llu MiB of RAM and swap)",
+		(unsigned long long)(ram_size >> 20), (unsigned long long)(host >> 20));
+	return MICROVM_EINPUT;
+}
+
 static int setup_memory(struct microvm *m)
 {
 	uint64_t fw_size;
-	int r = choose_firmware(m);
+	int r = check_ram_size(m->cfg->ram_size);
 
 	if (!r)
+		r = choose_firmware(m);
+	if (!r)
 		r = firmware_size(m, &fw_size);
-
 	if (r)
 		return r;
 	if (mem_init(&m->mem, m->cfg->ram_size, fw_size)) {
