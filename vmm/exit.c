@@ -48,13 +48,26 @@ static void dispatch_mmio(struct kvm_run *run, struct bus *mmio, struct exit_acc
 				   run->mmio.is_write };
 }
 
-static int is_int3_failure(const struct kvm_run *run)
+/* The first byte of the instruction KVM's emulator gave up on, or -1. */
+static int failed_opcode(const struct kvm_run *run)
 {
-	return run->emulation_failure.suberror == KVM_INTERNAL_ERROR_EMULATION &&
-	       run->emulation_failure.ndata >= 3 &&
-	       (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) &&
-	       run->emulation_failure.insn_size >= 1 &&
-	       run->emulation_failure.insn_bytes[0] == 0xcc;
+	if (run->emulation_failure.suberror != KVM_INTERNAL_ERROR_EMULATION ||
+	    run->emulation_failure.ndata < 3 ||
+	    !(run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) ||
+	    run->emulation_failure.insn_size < 1)
+		return -1;
+	return run->emulation_failure.insn_bytes[0];
+}
+
+/* Instructions some KVM backends (emulating all guest ring-0 code) cannot
+ * emulate and mvm can: int3 and fwait (see vcpu.c). */
+static enum exit_action emulation_failure(const struct kvm_run *run)
+{
+	switch (failed_opcode(run)) {
+	case 0xcc: return EXIT_INT3;
+	case 0x9b: return EXIT_FWAIT;
+	default: return EXIT_FAIL;
+	}
 }
 
 static enum exit_action system_event(const struct kvm_run *run)
@@ -87,7 +100,7 @@ enum exit_action exit_dispatch(struct kvm_run *run, struct bus *pio, struct bus 
 	case KVM_EXIT_IOAPIC_EOI:
 		return EXIT_EOI;
 	case KVM_EXIT_INTERNAL_ERROR:
-		return is_int3_failure(run) ? EXIT_INT3 : EXIT_FAIL;
+		return emulation_failure(run);
 	default:
 		return EXIT_FAIL;
 	}

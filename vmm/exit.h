@@ -16,6 +16,7 @@ enum exit_action {
 	EXIT_SHUTDOWN,	/* triple fault or guest shutdown request */
 	EXIT_RESET,	/* guest reset request */
 	EXIT_INT3,	/* emulation failure on int3: inject #BP (kvm_pvm hosts) */
+	EXIT_FWAIT,	/* emulation failure on fwait: execute it (kvm_pvm hosts) */
 	EXIT_EOI,	/* level-triggered EOI (split irqchip); vector in run->eoi */
 	EXIT_FAIL,	/* the VMM cannot continue this guest */
 };

@@ -155,22 +155,49 @@ int vcpu_set_long_mode(struct vcpu *v, uint64_t entry, uint64_t zero_page)
 	return 0;
 }
 
-/* #BP the emulator could not execute: advance past int3 and inject it. */
-static int inject_breakpoint(struct vcpu *v)
+/* Deliver exception (nr) (no error code) with RIP advanced by (skip). */
+static int inject_exception(struct vcpu *v, unsigned nr, unsigned skip)
 {
 	struct kvm_regs regs;
 	struct kvm_vcpu_events events;
 
 	if (ioctl(v->fd, KVM_GET_REGS, &regs) || ioctl(v->fd, KVM_GET_VCPU_EVENTS, &events))
 		return -errno;
-	regs.rip += 1;
+	regs.rip += skip;
 	events.exception.injected = 1;
-	events.exception.nr = 3;
+	events.exception.nr = (uint8_t)nr;
 	events.exception.has_error_code = 0;
 	events.flags = 0;
 	if (ioctl(v->fd, KVM_SET_REGS, &regs) || ioctl(v->fd, KVM_SET_VCPU_EVENTS, &events))
 		return -errno;
 	return 0;
+}
+
+/* int3 the emulator could not execute: a trap, so #BP after the byte. */
+static int emulate_int3(struct vcpu *v)
+{
+	return inject_exception(v, 3, 1);
+}
+
+/* fwait (9B) the emulator could not execute: #NM when CR0.MP and CR0.TS
+ * are set, #MF when the x87 status word has an exception pending (ES),
+ * else nothing happens and the next instruction runs. */
+static int emulate_fwait(struct vcpu *v)
+{
+	struct kvm_sregs s;
+	struct kvm_fpu fpu;
+	struct kvm_regs regs;
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &s) || ioctl(v->fd, KVM_GET_FPU, &fpu))
+		return -errno;
+	if ((s.cr0 & 0xa) == 0xa) /* MP | TS */
+		return inject_exception(v, 7, 0);
+	if (fpu.fsw & 0x80)	  /* ES */
+		return inject_exception(v, 16, 0);
+	if (ioctl(v->fd, KVM_GET_REGS, &regs))
+		return -errno;
+	regs.rip += 1;
+	return ioctl(v->fd, KVM_SET_REGS, &regs) ? -errno : 0;
 }
 
 static void report_failure(struct vcpu *v)
@@ -269,7 +296,11 @@ static bool run_once(struct vcpu *v, enum vcpu_stop *why)
 			v->env->eoi(v->env->irq_ctx, v->run->eoi.vector);
 		return true;
 	case EXIT_INT3:
-		if (inject_breakpoint(v) == 0)
+		if (emulate_int3(v) == 0)
+			return true;
+		break;
+	case EXIT_FWAIT:
+		if (emulate_fwait(v) == 0)
 			return true;
 		break;
 	case EXIT_SHUTDOWN:

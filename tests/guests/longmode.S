@@ -1,5 +1,5 @@
-/* longmode.S: reset vector to 64-bit mode; serial output (polled and with
- * rep outsb), an all-ones MMIO read, markers, then a triple fault. */
+/* longmode.S: reset vector to 64-bit mode; fwait; serial output (polled
+ * and with rep outsb), an all-ones MMIO read, markers, then a triple fault. */
 	.include "common.S"
 
 main16:
@@ -7,6 +7,7 @@ main16:
 
 	.code64
 main64:
+	fwait				/* ring-0 fwait (Linux's fpu__drop) must just run on */
 	lea hello + LOW_BASE, %rsi
 	call puts64
 	mov $0xd0000000, %rbx		/* above RAM, below the MMIO devices */

@@ -189,6 +189,17 @@ static void test_exit_int3_emulation_failure_is_int3(void)
 	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_INT3);
 }
 
+static void test_exit_fwait_emulation_failure_is_fwait(void)
+{
+	struct exit_access a;
+
+	setup();
+	emulation_failure((const uint8_t[]){ 0x9b, 0x65, 0x48, 0xc7, 0x05 }, 5);
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FWAIT);
+	run->emulation_failure.insn_size = 0; /* no bytes: cannot know */
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+}
+
 static void test_exit_other_emulation_failure_fails(void)
 {
 	struct exit_access a;
@@ -233,6 +244,7 @@ int main(void)
 	RUN(test_exit_mmio_oversized_length_is_unassigned);
 	RUN(test_exit_shutdown_and_system_events);
 	RUN(test_exit_int3_emulation_failure_is_int3);
+	RUN(test_exit_fwait_emulation_failure_is_fwait);
 	RUN(test_exit_other_emulation_failure_fails);
 	RUN(test_exit_unknown_reason_fails);
 	RUN(test_exit_intr_and_eoi);
