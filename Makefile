@@ -26,7 +26,7 @@ TRACE_CFLAGS := $(shell pkg-config --cflags libtracefs libtraceevent 2>/dev/null
 TRACE_LIBS := $(shell pkg-config --libs libtracefs libtraceevent 2>/dev/null)
 
 VMM_SRCS := vmm/main.c vmm/microvm.c vmm/microvm_run.c vmm/microvm_virtio.c vmm/config.c \
-	vmm/cpuid.c vmm/vm.c vmm/chardev.c vmm/virtio/queue.c vmm/virtio/mmio.c vmm/virtio/blk.c \
+	vmm/cpuid.c vmm/vm.c vmm/chardev.c vmm/sandbox.c vmm/virtio/queue.c vmm/virtio/mmio.c vmm/virtio/blk.c \
 	vmm/virtio/net.c vmm/virtio/console.c vmm/virtio/rng.c \
 	vmm/vcpu.c vmm/exit.c vmm/bus.c vmm/mem.c vmm/evloop.c vmm/log.c vmm/irqchip.c \
 	vmm/boot/linux.c vmm/boot/longmode.c vmm/boot/firmware.c vmm/boot/image.c \

@@ -604,6 +604,53 @@ def test_interrupt_storm_is_served_and_ends():
 
 
 @guest_test
+def test_sandbox_filters_every_thread_and_guest_runs():
+    """Seccomp mode 2 on the process, a second filter on each vCPU thread,
+    and the guest runs to a clean SIGTERM."""
+    p = subprocess.Popen([MVM, "-M", "microvm", "-smp", "2", "-bios", payload("firstexit"),
+                          "-nodefaults", "-no-reboot"], stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1)
+        filters = {}
+        for task in glob.glob(f"/proc/{p.pid}/task/*"):
+            with open(os.path.join(task, "comm")) as f:
+                name = f.read().strip()
+            with open(os.path.join(task, "status")) as f:
+                status = dict(line.split(":", 1) for line in f if ":" in line)
+            filters[name] = (status["Seccomp"].strip(), status["Seccomp_filters"].strip())
+    finally:
+        p.terminate()
+        _, err = p.communicate(timeout=10)
+    want = {"mvm": ("2", "1"), "CPU 0/KVM": ("2", "2"), "CPU 1/KVM": ("2", "2")}
+    if any(filters.get(k) != v for k, v in want.items()) or p.returncode != 0:
+        return f"threads {filters}, exit {p.returncode}: {err[-300:]!r}"
+    st, out, err = mvm(["-sandbox", "off", "-bios", payload("realmode"), "-nodefaults",
+                        "-serial", "stdio", "-no-reboot"])
+    return None if st == 0 and "hello" in out else f"-sandbox off: exit {st} {err!r}"
+
+
+@guest_test
+def test_runs_as_non_root_user_with_kvm_access():
+    """As nobody, with /dev/kvm made accessible in a private mount namespace
+    only (a node of our own bind-mounted over it): the host's stays as it is."""
+    if os.getuid() != 0 or not shutil.which("unshare") or not shutil.which("setpriv"):
+        return "SKIP: needs root (to prepare the namespace), unshare and setpriv"
+    with tempfile.TemporaryDirectory() as d:
+        node = os.path.join(d, "kvm")
+        os.mknod(node, 0o666 | 0o020000, os.makedev(10, 232))
+        os.chmod(node, 0o666)
+        os.chmod(d, 0o755)
+        cmd = (f"mount --bind {node} /dev/kvm && exec setpriv --reuid=65534 --regid=65534 "
+               f"--clear-groups {MVM} -M microvm -bios {payload('realmode')} -nodefaults "
+               "-serial stdio -no-reboot")
+        p = subprocess.run(["unshare", "-m", "sh", "-c", cmd], capture_output=True, text=True,
+                           timeout=30)
+    if p.returncode != 0 or "hello from real mode" not in p.stdout:
+        return f"exit {p.returncode}: {p.stdout[-200:]!r} {p.stderr[-300:]!r}"
+    return None
+
+
+@guest_test
 def test_bad_input_one_line_and_status_2():
     for args, msg in BAD_INPUT:
         st, out, err = mvm(args)

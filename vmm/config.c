@@ -36,6 +36,7 @@ const char config_usage[] =
 	"                          up to 8 virtio-mmio devices; the first takes the last slot\n"
 	"  -global virtio-mmio.force-legacy=on|off  register layout version 1 (default) or 2\n"
 	"  -no-reboot              exit when the guest resets (triple fault)\n"
+	"  -sandbox on|off         seccomp allowlists once the machine is built (default on)\n"
 	"  -nodefaults -no-user-config -nographic -display none -enable-kvm -accel kvm\n"
 	"  -name NAME\n"
 	"  --trace FILE            write the boot probes to FILE (CSV by default)\n"
@@ -57,6 +58,7 @@ void config_defaults(struct vm_config *c)
 	c->auto_kernel_cmdline = true;
 	c->irqchip = IRQCHIP_SPLIT; /* microvm's default_kernel_irqchip_split */
 	c->virtio_legacy = true;
+	c->sandbox = true;
 }
 
 static int fail(char *err, size_t len, const char *fmt, ...)
@@ -353,7 +355,7 @@ static bool takes_arg(const char *opt)
 	static const char *const names[] = {
 		"M", "machine", "m", "smp", "cpu", "serial", "accel", "kernel", "initrd",
 		"append", "bios", "name", "display", "trace", "trace-format", "L", "drive",
-		"netdev", "chardev", "device", "global",
+		"netdev", "chardev", "device", "global", "sandbox",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -587,6 +589,11 @@ static int option_with_arg(struct vm_config *c, const char *opt, char *arg, char
 		return parse_device(c, arg, err, len);
 	if (!strcmp(opt, "global"))
 		return parse_global(c, arg, err, len);
+	if (!strcmp(opt, "sandbox")) {
+		if (parse_bool(arg, &c->sandbox))
+			return fail(err, len, "-sandbox: on or off, not '%s'", arg);
+		return 0;
+	}
 	if (!strcmp(opt, "kernel"))
 		c->kernel = arg;
 	else if (!strcmp(opt, "initrd"))

@@ -53,6 +53,7 @@ struct vm_config {
 	bool nodefaults;
 	bool nographic;
 	bool no_reboot;
+	bool sandbox;	 /* -sandbox on|off (mvm: on by default) */
 	/* -M microvm,... (QEMU's names and defaults) */
 	enum onoffauto pit, pic, rtc;
 	bool isa_serial;

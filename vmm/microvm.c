@@ -418,6 +418,7 @@ static int setup_vcpus(struct microvm *m)
 		}
 	}
 	m->env = (struct vcpu_env){ .pio = &m->pio, .mmio = &m->mmio, .stopped = vcpu_stopped,
+				    .sandbox = m->cfg->sandbox,
 				    .ctx = m, .eoi = irqchip_eoi, .irq_ctx = &m->irqchip };
 	if (m->cfg->irqchip == IRQCHIP_SPLIT && m->has_pic) {
 		m->env.extint_pending = irqchip_extint_pending;

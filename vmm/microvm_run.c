@@ -11,6 +11,7 @@
 #include "log.h"
 #include "microvm.h"
 #include "probe.h"
+#include "sandbox.h"
 
 static void start_vcpus(struct microvm *m)
 {
@@ -146,6 +147,12 @@ int microvm_run(struct microvm *m)
 {
 	if (setup_loop(m)) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
+		return MICROVM_EVMM;
+	}
+	/* Everything is open and mapped: from here on, only the allowlist. */
+	if (m->cfg->sandbox && sandbox_enter_process()) {
+		log_err("cannot install the seccomp filter: %s (-sandbox off runs without)",
+			strerror(errno));
 		return MICROVM_EVMM;
 	}
 	start_vcpus(m);

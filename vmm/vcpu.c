@@ -12,6 +12,7 @@
 #include "cpuid.h"
 #include "log.h"
 #include "probe.h"
+#include "sandbox.h"
 #include "vcpu.h"
 
 #define CPUID_MAX_ENTRIES 256
@@ -321,15 +322,18 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	enum vcpu_stop why = VCPU_STOP_REQUESTED;
-	char name[16];
 	sigset_t kick;
 
 	probes_attach(v->probe_index);
-	snprintf(name, sizeof(name), "CPU %u/KVM", v->index);
-	pthread_setname_np(pthread_self(), name);
 	sigemptyset(&kick);
 	sigaddset(&kick, KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	if (v->env->sandbox && sandbox_enter_vcpu()) {
+		log_err("vCPU %u: cannot install its seccomp filter: %s", v->index, strerror(errno));
+		why = VCPU_STOP_ERROR;
+		v->env->stopped(v->env->ctx, v, why);
+		return NULL;
+	}
 	while (!v->stop && run_once(v, &why))
 		;
 	if (!v->stop && why != VCPU_STOP_REQUESTED)
@@ -345,6 +349,7 @@ static void kick_handler(int sig)
 int vcpu_start(struct vcpu *v, const struct vcpu_env *env, unsigned probe_index)
 {
 	struct sigaction sa = { .sa_handler = kick_handler };
+	char name[16];
 	int err;
 
 	sigaction(KICK_SIGNAL, &sa, NULL); /* no SA_RESTART: KVM_RUN must return */
@@ -355,6 +360,8 @@ int vcpu_start(struct vcpu *v, const struct vcpu_env *env, unsigned probe_index)
 	err = pthread_create(&v->thread, NULL, vcpu_thread, v);
 	if (err)
 		return -err;
+	snprintf(name, sizeof(name), "CPU %u/KVM", v->index); /* QEMU's thread names */
+	pthread_setname_np(v->thread, name);
 	v->running = true;
 	return 0;
 }

@@ -39,6 +39,7 @@ struct vcpu_env {
 	bool (*extint_pending)(void *irq_ctx);
 	int (*extint_ack)(void *irq_ctx);
 	void *irq_ctx;
+	bool sandbox; /* each vCPU thread adds its seccomp filter */
 };
 
 struct vcpu {
