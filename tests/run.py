@@ -583,7 +583,10 @@ def test_hostile_accesses_to_every_device_and_serial_flood():
                               "-no-reboot", "-serial", f"file:{out}",
                               "-drive", f"id=d,file={img},format=raw,if=none",
                               "-device", "virtio-blk-device,drive=d",
-                              "-device", "virtio-rng-device"], timeout=120)
+                              "-device", "virtio-rng-device",
+                              "-chardev", "socket,id=c,path=" + os.path.join(d, "con.sock") +
+                              ",server=on,wait=off", "-device", "virtio-serial-device",
+                              "-device", "virtconsole,chardev=c"], timeout=120)
             with open(out, "rb") as f:
                 data = f.read()
             if st != 0 or not data.endswith(b"mvm survived the hostile guest\n") or \

@@ -27,8 +27,11 @@ static const unsigned short process_calls[] = {
 	SYS_seccomp, /* for the vCPU threads' own, narrower filter */
 };
 
+/* Register writes run device code here: KVM ioctls, eventfd and timerfd
+ * writes, console output, and epoll_ctl when a virtio driver starts or
+ * resets a device (its backend polling turns on or off). */
 static const unsigned short vcpu_calls[] = {
-	SYS_ioctl, SYS_read, SYS_write, SYS_writev, SYS_timerfd_settime, SYS_futex,
+	SYS_ioctl, SYS_read, SYS_write, SYS_writev, SYS_timerfd_settime, SYS_epoll_ctl, SYS_futex,
 	SYS_rt_sigreturn, SYS_rt_sigprocmask, SYS_mmap, SYS_munmap, SYS_mprotect, SYS_madvise,
 	SYS_exit, SYS_exit_group, SYS_gettid, SYS_getpid, SYS_clock_gettime, SYS_sched_yield,
 	SYS_restart_syscall,
