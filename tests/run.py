@@ -548,7 +548,34 @@ BAD_INPUT = [
     (["-bios", os.path.join(PAYLOADS, "firstexit.bin"), "-drive", "id=d,file=/nonexistent.img,if=none",
       "-device", "virtio-blk-device,drive=d"], "cannot open disk image '/nonexistent.img'"),
     (["-kernel", "x", "-device", "virtio-net-device,netdev=n0"], "no -netdev with id 'n0'"),
+    (["-bios", os.path.join(PAYLOADS, "firstexit.bin"), "-drive", "id=d,file=/tmp,if=none",
+      "-device", "virtio-blk-device,drive=d"], "cannot open disk image '/tmp': Is a directory"),
+    (["-m", "64T", "-bios", os.path.join(PAYLOADS, "firstexit.bin")], "more than the host's memory"),
+    (["-smp", "300", "-kernel", "x"], "at most 255 CPUs"),
+    (["-M", "microvm,firmware=none", "-kernel", "x", "-bios", "y"], "give -kernel, not -bios"),
+    (["-M", "microvm,pic=off,kernel-irqchip=on", "-bios", os.path.join(PAYLOADS, "firstexit.bin")],
+     "pic=off needs kernel-irqchip=split"),
+    (["-chardev", "stdio,id=c", "-serial", "stdio", "-kernel", "x"], "stdio is used by more than one"),
+    (["-sandbox", "maybe", "-kernel", "x"], "-sandbox: on or off"),
+    (["-netdev", "tap,id=n,ifname=much-too-long-a-name", "-kernel", "x"], "ifname"),
 ]
+
+
+def truncated_inputs(d):
+    """Kernel, initrd and firmware files cut short, and an unreadable one."""
+    cases = []
+    for name, src in (("bzImage", "bzImage"), ("vmlinux", "vmlinux")):
+        path = os.path.join(d, "short-" + name)
+        with open(os.path.join(GUEST, src), "rb") as f, open(path, "wb") as g:
+            g.write(f.read(3000))
+        cases.append((["-M", "microvm,firmware=none", "-kernel", path], f"kernel '{path}'"))
+    fw = os.path.join(d, "short-fw.bin")
+    with open(payload("firstexit"), "rb") as f, open(fw, "wb") as g:
+        g.write(f.read(40000))
+    cases.append((["-bios", fw], "multiple of 64 KiB"))
+    cases.append((["-M", "microvm,firmware=none", "-kernel", os.path.join(GUEST, "vmlinux"),
+                   "-initrd", os.path.join(d, "missing.cpio")], "cannot open initrd"))
+    return cases
 
 
 @guest_test
@@ -654,12 +681,39 @@ def test_runs_as_non_root_user_with_kvm_access():
 
 
 @guest_test
+def test_bench_crashed_vmm_is_a_crash_row_with_its_stderr():
+    with tempfile.TemporaryDirectory() as d:
+        fake = os.path.join(d, "crashing-vmm")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\necho 'about to crash' >&2\nkill -SEGV $$\n")
+        os.chmod(fake, 0o755)
+        out = os.path.join(d, "r")
+        st, _, err = bench(["run", "--vmm", "mvm", "--mvm", fake, "--pit", "on", "--pic", "on",
+                            "--rtc", "on", "--isa-serial", "on", "--x-option-roms", "on",
+                            "-n", "1", "-o", out, "--no-plots"])
+        rows = read_trace(os.path.join(out, "runs.csv"))
+        logs = "".join(open(p).read() for p in glob.glob(os.path.join(out, "logs", "*")))
+        if [r["status"] for r in rows] != ["crash"] or "signal 11" not in rows[0]["note"] or \
+                "about to crash" not in logs:
+            return f"exit {st}, rows {rows}, logs {logs[:200]!r}, {err[-300:]!r}"
+    return None
+
+
+@guest_test
 def test_bad_input_one_line_and_status_2():
-    for args, msg in BAD_INPUT:
-        st, out, err = mvm(args)
-        first = err.splitlines()[0] if err else ""
-        if st != 2 or msg not in first or out:
-            return f"{args}: exit {st}, stderr {err!r}"
+    """Each case: exit 2, the message on the first line, and no trace file."""
+    with tempfile.TemporaryDirectory() as d:
+        cases = BAD_INPUT + (truncated_inputs(d) if os.path.exists(os.path.join(GUEST, "vmlinux"))
+                             else [])
+        trace = os.path.join(d, "t.csv")
+        for args, msg in cases:
+            st, out, err = mvm(["--trace", trace] + args)
+            first = err.splitlines()[0] if err else ""
+            if st != 2 or msg not in first or out or os.path.exists(trace):
+                return f"{args}: exit {st}, stderr {err!r}"
+            if os.environ.get("MVM_SHOW_BAD_INPUT"):
+                print(f"     {' '.join(args)[-70:]:70} -> {first}", flush=True)
+        print(f"     {len(cases)} bad inputs refused", flush=True)
     return None
 
 
