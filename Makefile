@@ -93,6 +93,12 @@ $(BUILD)/mvm: $(VMM_SRCS) $(wildcard vmm/*.h vmm/*/*.h probes/*.h) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(FDT_CFLAGS) -o $@ $(VMM_SRCS) $(ALL_LDFLAGS) -static $(FDT_LIBS) -lpthread
 
+# mvm with ASan and UBSan (dynamic: the sanitizers cannot link statically),
+# for the device-payload tests.
+$(BUILD)/mvm-san: $(VMM_SRCS) $(wildcard vmm/*.h vmm/*/*.h probes/*.h) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $(FDT_CFLAGS) -o $@ $(VMM_SRCS) $(FDT_LIBS) -lpthread
+
 $(BUILD)/mvm-bench: $(BENCH_SRCS) $(wildcard bench/*.h probes/*.h) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ibench $(TRACE_CFLAGS) -o $@ $(BENCH_SRCS) $(ALL_LDFLAGS) $(TRACE_LIBS) -lm
@@ -172,7 +178,7 @@ guest-full:
 FUZZ_BINS := $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz/fuzz_$(t))
 
 test: setup
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(FUZZ_BINS) guests
+	@$(MAKE) --no-print-directory all $(BUILD)/mvm-san $(UNIT_BINS) $(FUZZ_BINS) guests
 	@scripts/build-guest.sh
 	@scripts/build-guest.sh $(FULL_GUEST)
 	@python3 tests/run.py

@@ -700,6 +700,33 @@ def test_bench_crashed_vmm_is_a_crash_row_with_its_stderr():
 
 
 @guest_test
+def test_device_payloads_under_asan_ubsan():
+    """The device-heavy payloads again, with mvm built with ASan and UBSan
+    (build/mvm-san; leak checking off: it needs ptrace, which the sandbox
+    refuses)."""
+    san = os.path.join(BUILD, "mvm-san")
+    if not os.path.exists(san):
+        return "no build/mvm-san (make build/mvm-san)"
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0", UBSAN_OPTIONS="print_stacktrace=1")
+    with tempfile.TemporaryDirectory() as d:
+        img = os.path.join(d, "disk.img")
+        with open(img, "wb") as f:
+            f.write(b"MVMDISK!".ljust(1 << 20, b"\0"))
+        for name in ("hostile", "virtio_hostile", "storm", "fwcfg", "longmode", "realmode",
+                     "ioapic_rtc", "ioapic_pit", "pic_pit", "legacy"):
+            for machine in ("microvm,rtc=on", "microvm,rtc=on,kernel-irqchip=on"):
+                p = subprocess.run([san, "-M", machine, "-bios", payload(name), "-nodefaults",
+                                    "-serial", "null", "-no-reboot",
+                                    "-drive", f"id=d,file={img},format=raw,if=none",
+                                    "-device", "virtio-blk-device,drive=d",
+                                    "-device", "virtio-rng-device"], capture_output=True,
+                                   text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
+                if p.returncode != 0 or "Sanitizer" in p.stderr or "runtime error" in p.stderr:
+                    return f"{name} on {machine}: exit {p.returncode}: {p.stderr[-600:]!r}"
+    return None
+
+
+@guest_test
 def test_bad_input_one_line_and_status_2():
     """Each case: exit 2, the message on the first line, and no trace file."""
     with tempfile.TemporaryDirectory() as d:

@@ -34,6 +34,7 @@ static const unsigned short vcpu_calls[] = {
 	SYS_ioctl, SYS_read, SYS_write, SYS_writev, SYS_timerfd_settime, SYS_epoll_ctl, SYS_futex,
 	SYS_rt_sigreturn, SYS_rt_sigprocmask, SYS_mmap, SYS_munmap, SYS_mprotect, SYS_madvise,
 	SYS_exit, SYS_exit_group, SYS_gettid, SYS_getpid, SYS_clock_gettime, SYS_sched_yield,
+	SYS_sigaltstack, /* thread exit under ASan */
 	SYS_restart_syscall,
 };
 
