@@ -926,7 +926,7 @@ def run_linux():
 # ---- fuzzing, short (make fuzz runs the full counts) ----
 
 FUZZ_CI_RUNS = os.environ.get("MVM_FUZZ_RUNS", "200000")
-FUZZ_CI_SECONDS = os.environ.get("MVM_FUZZ_SECONDS", "15")
+FUZZ_CI_SECONDS = os.environ.get("MVM_FUZZ_SECONDS", "10")
 
 
 def run_fuzz():

@@ -309,10 +309,10 @@ static int add_fdt(struct microvm *m)
 {
 	struct microvm_fdt d = { .serial = m->has_serial, .rtc = m->has_rtc };
 	char blob[4096];
+	int len;
 
 	microvm_virtio_fdt(m, &d);
-	int len = microvm_fdt_build(&d, blob, sizeof(blob));
-
+	len = microvm_fdt_build(&d, blob, sizeof(blob));
 	return len < 0 ? -EINVAL : fw_cfg_add_file(&m->fw_cfg, "etc/fdt", blob, (uint32_t)len);
 }
 

@@ -133,8 +133,9 @@ static int attach_console(struct microvm *m, const struct device_cfg *d)
 	const char *why = "";
 	int err;
 
+	/* No chardev: output is dropped, as QEMU does; one chardev per console. */
 	if (!o || con->chr)
-		return o ? MICROVM_OK : MICROVM_OK; /* no chardev: output dropped */
+		return MICROVM_OK;
 	err = chardev_open(chr, o, &m->loop, virtio_console_input, con, &why);
 	if (err) {
 		log_err("-chardev id=%s: %s '%s': %s", o->id, why, o->path ? o->path : "",
