@@ -247,9 +247,13 @@ static void fill_phases(struct row *row, const struct trace_event *ev, size_t n)
 	row->m[M_TOTAL_MS] = ms(p.origin, p.end);
 	row->m[M_EXITS] = row->m[M_EXITS_IO] = row->m[M_EXITS_MMIO] = row->m[M_EXITS_OTHER] = 0;
 	row->m[M_FWCFG_READS] = 0;
+	row->m[M_FWCFG_BYTES] = NAN; /* known from mvm's fw_cfg probes only */
 	for (size_t i = 0; i < n; i++) {
 		const struct probe_rec *r = &ev[i].r;
 
+		if (r->kind == PROBE_FWCFG_READ)
+			row->m[M_FWCFG_BYTES] = (isnan(row->m[M_FWCFG_BYTES]) ? 0 : row->m[M_FWCFG_BYTES]) +
+						(double)r->value;
 		if (r->kind != PROBE_EXIT)
 			continue;
 		row->m[M_EXITS]++;
