@@ -9,6 +9,7 @@
 
 #include "bench.h"
 #include "host.h"
+#include "results.h"
 
 #ifndef MVM_VERSION
 #define MVM_VERSION "unknown"
@@ -132,7 +133,6 @@ int meta_write(const char *dir, const struct matrix_config *m, size_t ncells, si
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	FILE *f;
-	int err = 0;
 
 	snprintf(path, sizeof(path), "%s/meta.json", dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -145,11 +145,5 @@ int meta_write(const char *dir, const struct matrix_config *m, size_t ncells, si
 	axes(f, m);
 	settings(f, m, ncells, nboots);
 	fprintf(f, "}\n");
-	if (ferror(f))
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	return err;
+	return results_replace(f, tmp, path);
 }

@@ -300,12 +300,24 @@ static void summary_group(FILE *f, const struct row *rows, size_t n, size_t g, b
 	free(x);
 }
 
+int results_replace(FILE *f, const char *tmp, const char *path)
+{
+	int err = ferror(f) ? -EIO : 0;
+
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
 int results_write_summary(const char *path, const struct row *rows, size_t n)
 {
 	char tmp[4096];
 	bool *done = calloc(n + 1, sizeof(*done));
 	FILE *f;
-	int err = 0;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = done ? fopen(tmp, "w") : NULL;
@@ -317,14 +329,6 @@ int results_write_summary(const char *path, const struct row *rows, size_t n)
 	for (size_t g = 0; g < n; g++)
 		if (!done[g])
 			summary_group(f, rows, n, g, done);
-	if (ferror(f))
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
 	free(done);
-	return err;
+	return results_replace(f, tmp, path);
 }

@@ -12,6 +12,7 @@
 #define MVM_BENCH_RESULTS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 
 #include "matrix.h"
@@ -54,6 +55,11 @@ void results_free(struct row *rows, size_t n);
 
 /* Same configuration (all axes equal)? */
 bool results_same_config(const struct row *a, const struct row *b);
+
+/* Finish a file written as (tmp) next to (path): close it and rename it over
+ * (path), or remove it if anything failed, so readers see whole files only.
+ * 0 or -errno. */
+int results_replace(FILE *f, const char *tmp, const char *path);
 
 /* Per configuration, for each metric: n, median, p10, p90, MAD and a 95 %
  * confidence interval of the median; written atomically to (path). */

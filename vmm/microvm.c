@@ -455,21 +455,32 @@ static int write_mptable(struct microvm *m)
 	return mptable_write(&m->mem, m->ncpus, (uint8_t)m->ncpus, eax, edx);
 }
 
+/* Map -kernel and -initrd (if any); both closed again on failure. */
+static int open_boot_images(const struct microvm *m, struct image *kernel, struct image *initrd)
+{
+	int err = image_open(m->cfg->kernel, kernel);
+
+	*initrd = (struct image){ 0 };
+	if (err)
+		return input_error("cannot open kernel", m->cfg->kernel, err);
+	if (m->cfg->initrd && (err = image_open(m->cfg->initrd, initrd))) {
+		image_close(kernel);
+		return input_error("cannot open initrd", m->cfg->initrd, err);
+	}
+	return MICROVM_OK;
+}
+
 static int load_kernel(struct microvm *m)
 {
-	struct image kernel, initrd = { 0 };
+	struct image kernel, initrd;
 	struct boot_e820_entry e820[8];
 	struct linux_boot boot;
 	const char *why;
-	int err, r = MICROVM_EINPUT;
+	int r = open_boot_images(m, &kernel, &initrd);
 
-	err = image_open(m->cfg->kernel, &kernel);
-	if (err)
-		return input_error("cannot open kernel", m->cfg->kernel, err);
-	if (m->cfg->initrd && (err = image_open(m->cfg->initrd, &initrd))) {
-		image_close(&kernel);
-		return input_error("cannot open initrd", m->cfg->initrd, err);
-	}
+	if (r)
+		return r;
+	r = MICROVM_EINPUT;
 	if (longmode_write_tables(&m->mem) || write_mptable(m)) {
 		log_err("guest RAM too small for the boot tables");
 	} else if (linux_load(&m->mem, kernel, initrd, m->cmdline, e820, direct_boot_e820(m, e820),
@@ -514,18 +525,13 @@ static int add_option_rom(struct microvm *m, enum fwcfg_kernel kind)
 /* -kernel/-initrd/-append for the firmware, through fw_cfg. */
 static int load_kernel_for_firmware(struct microvm *m)
 {
-	struct image kernel, initrd = { 0 };
+	struct image kernel, initrd;
 	enum fwcfg_kernel kind;
 	const char *why;
-	int err, r = MICROVM_OK;
+	int err, r = open_boot_images(m, &kernel, &initrd);
 
-	err = image_open(m->cfg->kernel, &kernel);
-	if (err)
-		return input_error("cannot open kernel", m->cfg->kernel, err);
-	if (m->cfg->initrd && (err = image_open(m->cfg->initrd, &initrd))) {
-		image_close(&kernel);
-		return input_error("cannot open initrd", m->cfg->initrd, err);
-	}
+	if (r)
+		return r;
 	err = fwcfg_linux_setup(&m->fw_cfg, &m->mem, kernel, initrd, m->cmdline, &kind, &why);
 	if (err) {
 		log_err("kernel '%s': %s", m->cfg->kernel, err == -ENOMEM ? "out of memory" : why);
