@@ -59,7 +59,9 @@ static struct bus_range *claim(const struct bus *bus, uint64_t addr, unsigned si
 
 	if (!r || size == 0 || size > 8 || (size & (size - 1)))
 		return NULL;
-	if (!(r->ops->sizes & size) || addr - r->base > r->len - size)
+	/* size > len first: (len - size) must not wrap for a range narrower
+	 * than the access. */
+	if (!(r->ops->sizes & size) || size > r->len || addr - r->base > r->len - size)
 		return NULL;
 	return r;
 }

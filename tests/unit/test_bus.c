@@ -137,6 +137,23 @@ static void test_bus_access_straddling_the_end_is_unassigned(void)
 	CHECK(bus_find(&b, 0x511, 2) == NULL);
 }
 
+static void test_bus_access_wider_than_the_range_is_unassigned(void)
+{
+	struct bus b;
+	struct fake_dev d = { .read_value = 0x5a };
+
+	bus_init(&b, "t");
+	/* (len - size) would wrap: a 4-byte access must not reach a 1-byte range */
+	CHECK_EQ(bus_register(&b, 0x80, 1, &any_ops, &d), 0);
+	CHECK_EQ(bus_read(&b, 0x80, 4), 0xffffffff);
+	bus_write(&b, 0x80, 8, 1);
+	CHECK_EQ(d.last_size, 0);
+	CHECK(bus_find(&b, 0x80, 2) == NULL);
+	CHECK_EQ(b.unassigned_reads, 1);
+	CHECK_EQ(b.unassigned_writes, 1);
+	CHECK_EQ(bus_read(&b, 0x80, 1), 0x5a);
+}
+
 static void test_bus_lookup_finds_each_of_many_ranges(void)
 {
 	struct bus b;
@@ -166,6 +183,7 @@ int main(void)
 	RUN(test_bus_read_value_is_truncated_to_size);
 	RUN(test_bus_unaccepted_size_is_unassigned);
 	RUN(test_bus_access_straddling_the_end_is_unassigned);
+	RUN(test_bus_access_wider_than_the_range_is_unassigned);
 	RUN(test_bus_lookup_finds_each_of_many_ranges);
 	return check_summary("bus");
 }
