@@ -89,19 +89,23 @@ def test_realmode_serial_markers_and_triple_fault():
 
 
 @guest_test
-def test_longmode_mmio_all_ones_and_string_io():
+def test_longmode_mmio_zero_ports_all_ones_and_string_io():
     with tempfile.TemporaryDirectory() as d:
         trace = os.path.join(d, "t.csv")
         st, out, err = mvm(["-bios", payload("longmode"), "-nodefaults", "-serial", "stdio",
                             "-no-reboot", "--trace", trace])
         if st != 0:
             return f"exit {st}: {err}"
-        if out != "hello from long mode\nunassigned MMIO reads all-ones\n":
+        if out != "hello from long mode\nunassigned MMIO reads 0, ports all-ones\n":
             return f"serial output {out!r}"
-        mmio = [(r["addr"], r["size"], r["value"]) for r in read_trace(trace)
-                if r["detail"] == "mmio"]
-        if mmio != [("0xd0000000", "4", "0xffffffff"), ("0xd0000000", "8", "0xffffffffffffffff")]:
+        rows = read_trace(trace)
+        mmio = [(r["addr"], r["size"], r["value"]) for r in rows if r["detail"] == "mmio"]
+        if mmio != [("0xd0000000", "4", "0x0"), ("0xd0000000", "8", "0x0")]:
             return f"mmio exits {mmio}"
+        pci = [(r["size"], r["value"]) for r in rows
+               if r["event"] == "exit" and r["addr"] == "0xcf8" and r["dir"] == "r"]
+        if pci != [("4", "0xffffffff")]:
+            return f"port 0xcf8 exits {pci}"
     return None
 
 

@@ -71,16 +71,21 @@ const struct bus_range *bus_find(const struct bus *bus, uint64_t addr, unsigned 
 	return claim(bus, addr, size);
 }
 
-uint64_t bus_read(struct bus *bus, uint64_t addr, unsigned size)
+uint64_t bus_read_or(struct bus *bus, uint64_t addr, unsigned size, uint64_t unassigned)
 {
 	struct bus_range *r = claim(bus, addr, size);
 
 	if (!r || !r->ops->read) {
 		__atomic_fetch_add(&bus->unassigned_reads, 1, __ATOMIC_RELAXED);
-		return bus_ones(size);
+		return unassigned & bus_ones(size);
 	}
 	__atomic_fetch_add(&r->reads, 1, __ATOMIC_RELAXED);
 	return r->ops->read(r->dev, addr - r->base, size) & bus_ones(size);
+}
+
+uint64_t bus_read(struct bus *bus, uint64_t addr, unsigned size)
+{
+	return bus_read_or(bus, addr, size, ~0ULL);
 }
 
 void bus_write(struct bus *bus, uint64_t addr, unsigned size, uint64_t value)

@@ -5,7 +5,9 @@
  * pointer; the bus hands them the offset from base, never an absolute
  * address.  Registration refuses empty, wrapping and overlapping ranges.
  * Accesses nobody claims, or that a device does not accept (size, or a range
- * straddling its end), read as all-ones and drop writes; both are counted.
+ * straddling its end), drop writes and read as all-ones (bus_read: what
+ * unassigned I/O ports give) or as the caller's value (bus_read_or: 0 for
+ * MMIO, as QEMU's unassigned memory); both are counted.
  */
 #ifndef MVM_BUS_H
 #define MVM_BUS_H
@@ -56,6 +58,8 @@ const struct bus_range *bus_find(const struct bus *bus, uint64_t addr, unsigned 
 
 /* Dispatch one access of (size) bytes; unclaimed reads return all-ones. */
 uint64_t bus_read(struct bus *bus, uint64_t addr, unsigned size);
+/* The same, but an unclaimed read returns (unassigned), cut to (size). */
+uint64_t bus_read_or(struct bus *bus, uint64_t addr, unsigned size, uint64_t unassigned);
 void bus_write(struct bus *bus, uint64_t addr, unsigned size, uint64_t value);
 
 /* All-ones of (size) bytes. */

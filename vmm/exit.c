@@ -16,7 +16,8 @@ void exit_le_store(uint8_t *p, unsigned size, uint64_t value)
 		p[i] = (uint8_t)(value >> (8 * i));
 }
 
-/* Port I/O, including string I/O (rep ins/outs): (count) items of (size). */
+/* Port I/O, including string I/O (rep ins/outs): (count) items of (size);
+ * unassigned ports read all-ones, as on a PC. */
 static void dispatch_io(struct kvm_run *run, struct bus *pio, struct exit_access *a)
 {
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
@@ -34,6 +35,8 @@ static void dispatch_io(struct kvm_run *run, struct bus *pio, struct exit_access
 	*a = (struct exit_access){ run->io.port, exit_le_load(data, size), size, write };
 }
 
+/* Memory-mapped I/O; unassigned reads give 0, as QEMU's unassigned memory
+ * does (ports give all-ones: see dispatch_io). */
 static void dispatch_mmio(struct kvm_run *run, struct bus *mmio, struct exit_access *a)
 {
 	unsigned size = run->mmio.len;
@@ -43,7 +46,7 @@ static void dispatch_mmio(struct kvm_run *run, struct bus *mmio, struct exit_acc
 	if (run->mmio.is_write)
 		bus_write(mmio, run->mmio.phys_addr, size, exit_le_load(run->mmio.data, size));
 	else
-		exit_le_store(run->mmio.data, size, bus_read(mmio, run->mmio.phys_addr, size));
+		exit_le_store(run->mmio.data, size, bus_read_or(mmio, run->mmio.phys_addr, size, 0));
 	*a = (struct exit_access){ run->mmio.phys_addr, exit_le_load(run->mmio.data, size), size,
 				   run->mmio.is_write };
 }

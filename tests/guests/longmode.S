@@ -1,5 +1,7 @@
 /* longmode.S: reset vector to 64-bit mode; fwait; serial output (polled
- * and with rep outsb), an all-ones MMIO read, markers, then a triple fault. */
+ * and with rep outsb), an unassigned MMIO read (0, as QEMU's unassigned
+ * memory) and an unassigned port read (all-ones), markers, then a triple
+ * fault. */
 	.include "common.S"
 
 main16:
@@ -11,11 +13,18 @@ main64:
 	lea hello + LOW_BASE, %rsi
 	call puts64
 	mov $0xd0000000, %rbx		/* above RAM, below the MMIO devices */
+	mov $-1, %rax			/* so that a read leaving it alone fails */
 	mov (%rbx), %eax
-	cmp $0xffffffff, %eax
-	jne fail
+	test %rax, %rax
+	jnz fail
+	mov $-1, %rax
 	mov (%rbx), %rax
-	cmp $-1, %rax
+	test %rax, %rax
+	jnz fail
+	xor %eax, %eax
+	mov $0xcf8, %dx			/* no PCI on microvm: an unassigned port */
+	in %dx, %eax
+	cmp $0xffffffff, %eax
 	jne fail
 	lea rep_msg + LOW_BASE, %rsi	/* string I/O: one exit, many bytes */
 	mov $rep_len, %rcx
@@ -33,6 +42,6 @@ fail:
 	jmp triple64
 
 hello:	.asciz "hello from long mode\n"
-rep_msg: .ascii "unassigned MMIO reads all-ones\n"
+rep_msg: .ascii "unassigned MMIO reads 0, ports all-ones\n"
 	.set rep_len, . - rep_msg
-bad:	.asciz "FAIL: unassigned MMIO did not read all-ones\n"
+bad:	.asciz "FAIL: unassigned MMIO did not read 0 or a port all-ones\n"

@@ -82,6 +82,26 @@ static void test_bus_unassigned_reads_all_ones_and_counts(void)
 	CHECK_EQ(b.unassigned_writes, 1);
 }
 
+static const struct bus_ops write_only_ops = { "wo", BUS_SIZE_ANY, NULL, fake_write };
+
+/* The MMIO side: unassigned reads give the caller's value (0 there). */
+static void test_bus_read_or_gives_the_value_for_unassigned(void)
+{
+	struct bus b;
+	struct fake_dev d = { .read_value = 0x1234 };
+
+	bus_init(&b, "t");
+	CHECK_EQ(bus_register(&b, 0x1000, 0x10, &byte_ops, &d), 0);
+	CHECK_EQ(bus_register(&b, 0x2000, 0x10, &write_only_ops, &d), 0);
+	CHECK_EQ(bus_read_or(&b, 0x80, 4, 0), 0);		/* nobody there */
+	CHECK_EQ(bus_read_or(&b, 0x1000, 2, 0), 0);		/* size not accepted */
+	CHECK_EQ(bus_read_or(&b, 0x100f, 1, 0), 0x34);		/* the device's */
+	CHECK_EQ(bus_read_or(&b, 0x2000, 4, 0), 0);		/* no read side */
+	CHECK_EQ(bus_read_or(&b, 0x80, 2, 0x5a5a5a), 0x5a5a);	/* truncated to size */
+	CHECK_EQ(b.unassigned_reads, 4);
+	CHECK_EQ(b.range[0].reads, 1);
+}
+
 static void test_bus_dispatch_passes_offset_size_value(void)
 {
 	struct bus b;
@@ -179,6 +199,7 @@ int main(void)
 	RUN(test_bus_register_empty_or_wrapping_is_refused);
 	RUN(test_bus_register_full_table_is_refused);
 	RUN(test_bus_unassigned_reads_all_ones_and_counts);
+	RUN(test_bus_read_or_gives_the_value_for_unassigned);
 	RUN(test_bus_dispatch_passes_offset_size_value);
 	RUN(test_bus_read_value_is_truncated_to_size);
 	RUN(test_bus_unaccepted_size_is_unassigned);

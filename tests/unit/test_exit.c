@@ -140,6 +140,41 @@ static void test_exit_mmio_write_and_read(void)
 	CHECK_EQ(a.size, 8);
 }
 
+/* As QEMU: unassigned memory reads 0 (unassigned_mem_read), unlike ports. */
+static void test_exit_mmio_unassigned_read_is_zero(void)
+{
+	struct exit_access a;
+
+	setup();
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = 0xd0000000;
+	run->mmio.is_write = 0;
+	for (unsigned len = 1; len <= 8; len *= 2) {
+		memset(run->mmio.data, 0xa5, sizeof(run->mmio.data));
+		run->mmio.len = len;
+		CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+		CHECK_EQ(exit_le_load(run->mmio.data, len), 0);
+		CHECK_EQ(a.value, 0);
+		CHECK_EQ(a.size, len);
+	}
+	CHECK_EQ(mmio.unassigned_reads, 4);
+	CHECK_EQ(dev.reads, 0);
+}
+
+static void test_exit_mmio_read_straddling_a_device_end_is_zero(void)
+{
+	struct exit_access a;
+
+	setup();
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = 0xfeb001fc; /* 4 bytes in the device, 4 past it */
+	run->mmio.len = 8;
+	memset(run->mmio.data, 0xa5, sizeof(run->mmio.data));
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(exit_le_load(run->mmio.data, 8), 0);
+	CHECK_EQ(dev.reads, 0);
+}
+
 static void test_exit_mmio_oversized_length_is_unassigned(void)
 {
 	struct exit_access a;
@@ -241,6 +276,8 @@ int main(void)
 	RUN(test_exit_io_in_unassigned_reads_all_ones);
 	RUN(test_exit_string_io_dispatches_every_item);
 	RUN(test_exit_mmio_write_and_read);
+	RUN(test_exit_mmio_unassigned_read_is_zero);
+	RUN(test_exit_mmio_read_straddling_a_device_end_is_zero);
 	RUN(test_exit_mmio_oversized_length_is_unassigned);
 	RUN(test_exit_shutdown_and_system_events);
 	RUN(test_exit_int3_emulation_failure_is_int3);
