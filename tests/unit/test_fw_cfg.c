@@ -200,6 +200,39 @@ static void test_fw_cfg_dma_descriptor_outside_ram_is_ignored(void)
 	CHECK_EQ(f.selects, 0);
 }
 
+/* Start the descriptor at guest (desc) with one 64-bit write. */
+static void dma_at(uint64_t desc)
+{
+	fw_cfg_dma_ops.write(&f, 0, 8, htobe64(desc));
+}
+
+/* As QEMU does: a descriptor that cannot be read whole still gets ERROR in
+ * its control word when that word is guest memory, so a guest polling it
+ * sees the transfer end. */
+static void test_fw_cfg_dma_descriptor_straddling_the_end_of_ram_reports_error(void)
+{
+	uint32_t ctl = htobe32(FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_READ), got;
+
+	setup();
+	for (uint64_t back = 4; back < sizeof(struct fw_cfg_dma_access); back += 4) {
+		CHECK_EQ(mem_write(&mem, RAM - back, &ctl, sizeof(ctl)), 0);
+		dma_at(RAM - back);
+		CHECK_EQ(mem_read(&mem, RAM - back, &got, sizeof(got)), 0);
+		CHECK_EQ(be32toh(got), FW_CFG_DMA_CTL_ERROR);
+	}
+	CHECK_EQ(f.selects, 0); /* nothing of the descriptor was acted on */
+}
+
+static void test_fw_cfg_dma_control_word_straddling_the_end_of_ram_is_left_alone(void)
+{
+	setup();
+	memset(ram(RAM - 2), 0x5a, 2);
+	dma_at(RAM - 2);
+	CHECK_EQ(*ram(RAM - 2), 0x5a);
+	CHECK_EQ(*ram(RAM - 1), 0x5a);
+	CHECK_EQ(f.selects, 0);
+}
+
 static void test_fw_cfg_dma_address_high_half_and_64bit_write(void)
 {
 	struct fw_cfg_dma_access d = { htobe32(FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_READ), htobe32(4),
@@ -250,6 +283,8 @@ int main(void)
 	RUN(test_fw_cfg_dma_write_is_an_error);
 	RUN(test_fw_cfg_dma_outside_ram_is_an_error_and_writes_nothing);
 	RUN(test_fw_cfg_dma_descriptor_outside_ram_is_ignored);
+	RUN(test_fw_cfg_dma_descriptor_straddling_the_end_of_ram_reports_error);
+	RUN(test_fw_cfg_dma_control_word_straddling_the_end_of_ram_is_left_alone);
 	RUN(test_fw_cfg_dma_address_high_half_and_64bit_write);
 	RUN(test_fw_cfg_dma_register_reads_signature);
 	RUN(test_fw_cfg_reset_clears_the_selection);

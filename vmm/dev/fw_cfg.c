@@ -234,6 +234,16 @@ static void dma_skip(struct fw_cfg *f, uint32_t len)
 	f->offset += len < avail ? len : avail;
 }
 
+/* The end of a transfer, in the descriptor's control word: 0, or ERROR.
+ * Where that word is not guest memory there is nowhere to say it. */
+static void dma_complete(struct fw_cfg *f, uint64_t desc_addr, bool ok)
+{
+	uint32_t control = htobe32(ok ? 0 : FW_CFG_DMA_CTL_ERROR);
+
+	if (mem_write(f->mem, desc_addr, &control, sizeof(control)))
+		return;
+}
+
 /* One DMA descriptor at guest (desc_addr); the control word is written back. */
 static void dma_transfer(struct fw_cfg *f, uint64_t desc_addr)
 {
@@ -242,8 +252,13 @@ static void dma_transfer(struct fw_cfg *f, uint64_t desc_addr)
 	uint64_t addr;
 	bool ok = true;
 
-	if (mem_read(f->mem, desc_addr, &d, sizeof(d)))
-		return; /* nowhere to report the error: nothing happens */
+	/* A descriptor running off the end of RAM is not acted on, but its
+	 * control word, if writable, says ERROR (as QEMU's does), or a guest
+	 * polling it would wait forever. */
+	if (mem_read(f->mem, desc_addr, &d, sizeof(d))) {
+		dma_complete(f, desc_addr, false);
+		return;
+	}
 	control = be32toh(d.control);
 	len = be32toh(d.length);
 	addr = be64toh(d.address);
@@ -259,9 +274,7 @@ static void dma_transfer(struct fw_cfg *f, uint64_t desc_addr)
 	}
 	if (control & (FW_CFG_DMA_CTL_READ | FW_CFG_DMA_CTL_WRITE | FW_CFG_DMA_CTL_SKIP))
 		probe_emit_guest(PROBE_FWCFG_READ, 1, f->key, 0, PROBE_DIR_READ, done);
-	control = htobe32(ok ? 0 : FW_CFG_DMA_CTL_ERROR);
-	if (mem_write(f->mem, desc_addr, &control, sizeof(control)))
-		return; /* the descriptor was readable a moment ago: cannot happen */
+	dma_complete(f, desc_addr, ok);
 }
 
 static uint64_t dma_io_read(void *dev, uint64_t offset, unsigned size)

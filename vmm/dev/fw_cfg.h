@@ -10,7 +10,8 @@
  * past its end, reads give zeros.  DMA descriptors (control, length,
  * address, all big-endian) may SELECT, READ, SKIP or WRITE; every guest
  * address is checked, and a transfer that does not fit guest memory sets
- * ERROR without touching anything.  No item is writable, so WRITE always
+ * ERROR without touching anything; so does a descriptor that does not fit
+ * (ERROR then goes where its control word is, if that much is RAM).  No item is writable, so WRITE always
  * sets ERROR (as on microvm).  Items: the numbered keys (0x00-0x1f, and
  * 0x8000+ arch keys) and up to FW_CFG_MAX_FILES named files, kept sorted by
  * name and numbered from 0x20 in that order (QEMU's non-legacy order), with
