@@ -196,8 +196,7 @@ static void test_malformed_chain_stops_device_until_reset(void)
 	vd_write(&d, VIRTIO_MMIO_STATUS, 0);
 	CHECK_EQ(vd_read(&d, VIRTIO_MMIO_STATUS), 0);
 	CHECK_EQ(d.irq_level, 0);
-	memset(d.avail_idx, 0, sizeof(d.avail_idx));
-	memset(mem_ptr(&d.mem, VD_RING, 0x2000), 0, 0x2000);
+	vd_forget_rings(&d);
 	vd_negotiate(&d, 1ULL << VIRTIO_F_VERSION_1);
 	vd_queue(&d, 0);
 	vd_driver_ok(&d);
@@ -246,6 +245,80 @@ static void test_event_idx_suppresses_interrupt(void)
 	vd_free(&d);
 }
 
+/* No complaint, no interrupt, nothing served: what a driver that stopped
+ * queue 0 after one 8-byte request must see. */
+static void expect_queue_left_alone(void)
+{
+	CHECK(!(vd_read(&d, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET));
+	CHECK_EQ(vd_read(&d, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+	CHECK_EQ(d.irq_raises, 1);
+	CHECK_EQ(rng.bytes, 8);
+	CHECK_EQ(vd_used_idx(&d, 0), 1);
+}
+
+/* One request served and its interrupt acknowledged; then a chain offered
+ * and kicked, the kick not yet seen by the event loop. */
+static void serve_one_then_kick(bool legacy)
+{
+	struct vd_buf b = { VD_BUFS, 8, true };
+
+	start(legacy);
+	vd_negotiate(&d, legacy ? 0 : 1ULL << VIRTIO_F_VERSION_1);
+	vd_queue(&d, 0);
+	vd_driver_ok(&d);
+	CHECK_EQ(vd_request(&d, 0, &b, 1), 8);
+	vd_write(&d, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+	vd_offer(&d, 0, &b, 1);
+	vd_notify(&d, 0);
+}
+
+/* A driver stops a queue the spec's way (QueueReady=0, read back) while
+ * its kick is still on the way, and kicks once more afterwards: QEMU
+ * ignores notifications for queues that are not ready, and so do we. */
+static void test_notify_on_stopped_queue_is_ignored(void)
+{
+	serve_one_then_kick(false);
+	vd_write(&d, VIRTIO_MMIO_QUEUE_READY, 0);
+	CHECK_EQ(vd_read(&d, VIRTIO_MMIO_QUEUE_READY), 0);
+	vd_poll(&d); /* the kick sent before the stop */
+	expect_queue_left_alone();
+	vd_notify(&d, 0); /* a kick after it */
+	vd_poll(&d);
+	expect_queue_left_alone();
+	vd_free(&d);
+}
+
+/* The legacy way to stop a queue: QueuePFN=0, then a late kick. */
+static void test_notify_after_legacy_queue_pfn_zero_is_ignored(void)
+{
+	serve_one_then_kick(true);
+	vd_write(&d, VIRTIO_MMIO_QUEUE_PFN, 0);
+	CHECK_EQ(vd_read(&d, VIRTIO_MMIO_QUEUE_PFN), 0);
+	vd_poll(&d);
+	expect_queue_left_alone();
+	vd_notify(&d, 0);
+	vd_poll(&d);
+	expect_queue_left_alone();
+	vd_free(&d);
+}
+
+/* A ready queue whose ring is broken is still the guest's fault. */
+static void test_avail_index_beyond_ring_needs_reset(void)
+{
+	uint16_t idx = VD_QSIZE + 1;
+
+	start(false);
+	vd_negotiate(&d, 1ULL << VIRTIO_F_VERSION_1);
+	vd_queue(&d, 0);
+	vd_driver_ok(&d);
+	CHECK_EQ(mem_write(&d.mem, VD_RING + 16 * VD_QSIZE + 2, &idx, 2), 0);
+	vd_notify(&d, 0);
+	vd_poll(&d);
+	CHECK(vd_read(&d, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	CHECK_EQ(vd_read(&d, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_CONFIG);
+	vd_free(&d);
+}
+
 int main(void)
 {
 	RUN(test_identification_modern_and_legacy);
@@ -263,5 +336,8 @@ int main(void)
 	RUN(test_malformed_chain_stops_device_until_reset);
 	RUN(test_notify_for_missing_queue_is_ignored);
 	RUN(test_event_idx_suppresses_interrupt);
+	RUN(test_notify_on_stopped_queue_is_ignored);
+	RUN(test_notify_after_legacy_queue_pfn_zero_is_ignored);
+	RUN(test_avail_index_beyond_ring_needs_reset);
 	return check_summary("virtio_mmio");
 }

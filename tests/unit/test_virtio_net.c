@@ -127,6 +127,28 @@ static void test_receive_without_writable_buffer_drops_nothing_else(void)
 	stop();
 }
 
+/* A receive buffer taken while no frame was there is the driver's again
+ * once it stops the queue (QueueReady=0, read back): a later frame must
+ * neither land in it nor be reported in the used ring. */
+static void test_stopped_receive_queue_gets_no_frame(void)
+{
+	struct vd_buf b = { VD_BUFS, HDR + 1514, true };
+
+	start();
+	memset(mem_ptr(&d.mem, VD_BUFS, HDR + 64), 0x99, HDR + 64);
+	CHECK_EQ(vd_request(&d, RXQ, &b, 1), -1); /* taken, waiting for a frame */
+	vd_write(&d, VIRTIO_MMIO_QUEUE_SEL, RXQ);
+	vd_write(&d, VIRTIO_MMIO_QUEUE_READY, 0);
+	CHECK_EQ(vd_read(&d, VIRTIO_MMIO_QUEUE_READY), 0);
+	send_frame(0x24, 64);
+	vd_poll(&d);
+	CHECK_EQ(net.rx_packets, 0);
+	CHECK_EQ(vd_used_idx(&d, RXQ), 0);
+	CHECK_EQ(*(uint8_t *)mem_ptr(&d.mem, VD_BUFS + HDR, 1), 0x99);
+	CHECK(!(vd_read(&d, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET));
+	stop();
+}
+
 static void test_mac_parser(void)
 {
 	uint8_t m[6];
@@ -147,6 +169,7 @@ int main(void)
 	RUN(test_frame_waits_for_a_receive_buffer);
 	RUN(test_buffer_waits_for_a_frame);
 	RUN(test_receive_without_writable_buffer_drops_nothing_else);
+	RUN(test_stopped_receive_queue_gets_no_frame);
 	RUN(test_mac_parser);
 	return check_summary("virtio_net");
 }

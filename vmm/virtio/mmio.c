@@ -69,6 +69,9 @@ int virtio_mmio_pop(struct virtio_mmio *t, unsigned q, struct virtq_chain *c)
 
 void virtio_mmio_push(struct virtio_mmio *t, unsigned q, uint16_t head, uint32_t written)
 {
+	/* Taken before the driver stopped the queue: the ring is no longer ours. */
+	if (!t->vq[q].ready)
+		return;
 	if (virtq_push(&t->vq[q], t->mem, head, written)) {
 		virtio_mmio_fail(t);
 		return;
@@ -121,16 +124,26 @@ static uint32_t read_reg(struct virtio_mmio *t, uint64_t off)
 	}
 }
 
+/* The driver stopped queue (qi), or it stopped being usable: the device
+ * lets go of the chains it took from it. */
+static void queue_stopped(struct virtio_mmio *t, unsigned qi, bool was_ready)
+{
+	if (was_ready && !t->vq[qi].ready && t->be->stop)
+		t->be->stop(t->dev, qi);
+}
+
 /* Legacy queues live in one guest area: descriptors, avail ring, then the
  * used ring at the next (align) boundary (virtio 0.9.5 "vring_size"). */
 static void legacy_queue(struct virtio_mmio *t, unsigned qi, uint32_t pfn)
 {
 	struct virtq *q = &t->vq[qi];
 	uint64_t align = t->q_align[qi] ? t->q_align[qi] : LEGACY_PAGE;
+	bool was_ready = q->ready;
 
 	t->q_pfn[qi] = pfn;
 	if (!pfn) {
 		virtq_reset(q);
+		queue_stopped(t, qi, was_ready);
 		return;
 	}
 	q->desc = (uint64_t)pfn * t->page_size;
@@ -139,6 +152,7 @@ static void legacy_queue(struct virtio_mmio *t, unsigned qi, uint32_t pfn)
 	q->ready = virtq_valid(q, t->mem);
 	if (!q->ready)
 		virtio_mmio_fail(t);
+	queue_stopped(t, qi, was_ready);
 }
 
 static void set_half(uint64_t *v, bool high, uint32_t value)
@@ -157,11 +171,15 @@ static void write_queue_reg(struct virtio_mmio *t, uint64_t off, uint32_t v)
 	case VIRTIO_MMIO_QUEUE_NUM: q->size = (uint16_t)(v <= VIRTQ_MAX_SIZE ? v : 0); break;
 	case VIRTIO_MMIO_QUEUE_ALIGN: t->q_align[t->queue_sel] = v & (v - 1) ? 0 : v; break;
 	case VIRTIO_MMIO_QUEUE_PFN: if (t->legacy) legacy_queue(t, t->queue_sel, v); break;
-	case VIRTIO_MMIO_QUEUE_READY:
+	case VIRTIO_MMIO_QUEUE_READY: {
+		bool was_ready = q->ready;
+
 		q->ready = (v & 1) && virtq_valid(q, t->mem);
 		if ((v & 1) && !q->ready)
 			virtio_mmio_fail(t);
+		queue_stopped(t, t->queue_sel, was_ready);
 		break;
+	}
 	case VIRTIO_MMIO_QUEUE_DESC_LOW: case VIRTIO_MMIO_QUEUE_DESC_HIGH:
 		set_half(&q->desc, off == VIRTIO_MMIO_QUEUE_DESC_HIGH, v);
 		break;
@@ -287,7 +305,9 @@ static void on_notify(void *ctx, uint32_t events)
 	pthread_mutex_lock(&t->lock);
 	t->notifies++;
 	probe_emit(PROBE_VIRTIO_NOTIFY, t->base, ((uint64_t)t->be->device_id << 16) | q);
-	if (virtio_mmio_live(t) && t->be->notify)
+	/* A kick that arrives after the driver stopped the queue: QEMU
+	 * ignores those too. */
+	if (virtio_mmio_live(t) && t->vq[q].ready && t->be->notify)
 		t->be->notify(t->dev, t, q);
 	pthread_mutex_unlock(&t->lock);
 }

@@ -12,7 +12,10 @@
  * line is asserted while InterruptStatus is non-zero, and asserted again
  * for every new interrupt (QEMU's behaviour, so edge-programmed IOAPIC pins
  * see each one).  A malformed queue sets DEVICE_NEEDS_RESET with a config
- * interrupt; the device stops until the driver resets it.  Registers are
+ * interrupt; the device stops until the driver resets it.  A queue that is
+ * not ready is not malformed: notifications for it are ignored (as QEMU
+ * does), and when the driver stops one the device lets go of the chains
+ * it took from it (backend stop()).  Registers are
  * 32-bit; the config space (0x100+) takes 1, 2 and 4-byte accesses.
  */
 #ifndef MVM_VIRTIO_MMIO_H
@@ -55,6 +58,11 @@ struct virtio_backend {
 	void (*notify)(void *dev, struct virtio_mmio *t, unsigned q);
 	/* DRIVER_OK: the device may start (e.g. poll its backend). */
 	void (*activate)(void *dev, struct virtio_mmio *t);
+	/* Queue (q) stopped being ready (QueueReady=0, QueuePFN=0, a bad
+	 * ring): forget the chains taken from it; when this returns, nothing
+	 * of the device touches their buffers any more. */
+	void (*stop)(void *dev, unsigned q);
+	/* Device reset (the queues are already cleared): the same, for all. */
 	void (*reset)(void *dev);
 };
 
@@ -92,7 +100,8 @@ int virtio_mmio_attach(struct virtio_mmio *t, struct evloop *loop, int vm_fd)
  * there is none or the queue was malformed (then the device is failed). */
 int virtio_mmio_pop(struct virtio_mmio *t, unsigned q, struct virtq_chain *c);
 
-/* Return a chain to the guest and interrupt it if it asked for that. */
+/* Return a chain to the guest and interrupt it if it asked for that
+ * (dropped if the queue is no longer ready). */
 void virtio_mmio_push(struct virtio_mmio *t, unsigned q, uint16_t head, uint32_t written);
 
 /* Set DEVICE_NEEDS_RESET and tell the driver (config interrupt). */

@@ -134,6 +134,17 @@ static void net_activate(void *dev, struct virtio_mmio *t)
 		set_rx_polling(n, true);
 }
 
+/* A receive chain held for the next frame goes back with its queue. */
+static void net_stop(void *dev, unsigned q)
+{
+	struct virtio_net *n = dev;
+
+	if (q != RXQ)
+		return;
+	n->held = false;
+	set_rx_polling(n, false); /* until the guest kicks the queue again */
+}
+
 static void net_reset(void *dev)
 {
 	struct virtio_net *n = dev;
@@ -151,6 +162,7 @@ const struct virtio_backend virtio_net_backend = {
 	.config_read = net_config,
 	.notify = net_notify,
 	.activate = net_activate,
+	.stop = net_stop,
 	.reset = net_reset,
 };
 

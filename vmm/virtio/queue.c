@@ -105,7 +105,10 @@ int virtq_pop(struct virtq *q, const struct guest_mem *mem, struct virtq_chain *
 {
 	uint16_t avail_idx, head;
 
-	if (!q->ready || !virtq_valid(q, mem))
+	/* A stopped queue is not a broken one: a late kick finds nothing. */
+	if (!q->ready)
+		return 0;
+	if (!virtq_valid(q, mem))
 		return -EINVAL;
 	avail_idx = load16(mem, q->avail + 2);
 	if (avail_idx == q->last_avail)

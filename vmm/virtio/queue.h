@@ -49,8 +49,8 @@ struct virtq_chain {
 /* The ring areas of (q) all lie in guest memory, and its size is valid. */
 bool virtq_valid(const struct virtq *q, const struct guest_mem *mem);
 
-/* Take the next available chain: 1, 0 if the guest offered none, or
- * -EINVAL if the queue is malformed. */
+/* Take the next available chain: 1, 0 if the guest offered none or the
+ * queue is not ready, or -EINVAL if the queue is malformed. */
 int virtq_pop(struct virtq *q, const struct guest_mem *mem, struct virtq_chain *c);
 
 /* Return chain (head) to the guest with (written) bytes; 0 or -EINVAL. */
