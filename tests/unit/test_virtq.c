@@ -249,6 +249,13 @@ static void test_virtq_rings_outside_memory_or_bad_size(void)
 	q.size = 3;
 	CHECK(!virtq_valid(&q, &mem));
 	setup();
+	q.avail = AVAIL + 1; /* ring indices are read and written atomically in place */
+	CHECK(!virtq_valid(&q, &mem));
+	expect_malformed();
+	setup();
+	q.used = USED + 3;
+	CHECK(!virtq_valid(&q, &mem));
+	setup();
 	q.size = 512;
 	CHECK(!virtq_valid(&q, &mem));
 }

@@ -21,17 +21,38 @@ bool virtq_valid(const struct virtq *q, const struct guest_mem *mem)
 {
 	if (!q->size || q->size > VIRTQ_MAX_SIZE || (q->size & (q->size - 1)))
 		return false;
+	/* The 16-bit ring fields are accessed atomically in place. */
+	if ((q->avail | q->used) & 1)
+		return false;
 	return mem_ptr(mem, q->desc, DESC_SIZE * q->size) && mem_ptr(mem, q->avail, avail_size(q->size)) &&
 	       mem_ptr(mem, q->used, used_size(q->size));
 }
 
-static uint16_t load16(const struct guest_mem *mem, uint64_t gpa)
+/* A 16-bit ring field in guest memory, which the guest writes while we
+ * read it: loads and stores are atomic on the field itself, so (order)
+ * orders them against the guest's accesses.  virtq_valid checked that the
+ * ring lies in memory and is 2-byte aligned; the queue cannot have moved
+ * since (callers hold the transport's lock). */
+static uint16_t *field16(const struct guest_mem *mem, uint64_t gpa)
 {
-	uint16_t v = 0;
+	return mem_ptr(mem, gpa, 2);
+}
 
-	if (mem_read(mem, gpa, &v, sizeof(v)))
-		return 0; /* checked by virtq_valid; the ring cannot have moved */
-	return __atomic_load_n(&v, __ATOMIC_ACQUIRE);
+static uint16_t load16(const struct guest_mem *mem, uint64_t gpa, int order)
+{
+	uint16_t *p = field16(mem, gpa);
+
+	return p ? __atomic_load_n(p, order) : 0;
+}
+
+static int store16(const struct guest_mem *mem, uint64_t gpa, uint16_t v, int order)
+{
+	uint16_t *p = field16(mem, gpa);
+
+	if (!p)
+		return -EINVAL;
+	__atomic_store_n(p, v, order);
+	return 0;
 }
 
 static int add_seg(struct virtq_chain *c, const struct guest_mem *mem, const struct vring_desc *d)
@@ -110,21 +131,29 @@ int virtq_pop(struct virtq *q, const struct guest_mem *mem, struct virtq_chain *
 		return 0;
 	if (!virtq_valid(q, mem))
 		return -EINVAL;
-	avail_idx = load16(mem, q->avail + 2);
+	/* Acquire: the ring entries and descriptors below are read after the
+	 * index that published them. */
+	avail_idx = load16(mem, q->avail + 2, __ATOMIC_ACQUIRE);
 	if (avail_idx == q->last_avail)
 		return 0;
 	/* The guest cannot have made more than a ring's worth available. */
 	if ((uint16_t)(avail_idx - q->last_avail) > q->size)
 		return -EINVAL;
-	head = load16(mem, q->avail + 4 + 2ULL * (q->last_avail % q->size));
+	head = load16(mem, q->avail + 4 + 2ULL * (q->last_avail % q->size), __ATOMIC_RELAXED);
 	memset(c, 0, offsetof(struct virtq_chain, seg));
 	c->head = head;
 	if (walk(q, mem, head, c))
 		return -EINVAL;
 	q->last_avail++;
-	/* avail_event: notify me for the next one (the ring was checked above). */
-	if (q->event_idx && mem_write(mem, q->used + 4 + 8ULL * q->size, &q->last_avail, 2))
-		return -EINVAL;
+	/* avail_event: notify me for the next one.  The full fence orders this
+	 * store before the next load of avail->idx, as the driver's orders its
+	 * idx store before its avail_event load: one of us sees the other,
+	 * and no notification is lost. */
+	if (q->event_idx) {
+		if (store16(mem, q->used + 4 + 8ULL * q->size, q->last_avail, __ATOMIC_RELAXED))
+			return -EINVAL;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	}
 	return 1;
 }
 
@@ -137,8 +166,8 @@ int virtq_push(struct virtq *q, const struct guest_mem *mem, uint16_t head, uint
 	    mem_write(mem, q->used + 4 + 8ULL * (q->used_idx % q->size), &e, sizeof(e)))
 		return -EINVAL;
 	idx = ++q->used_idx;
-	__atomic_thread_fence(__ATOMIC_RELEASE); /* the element before the index */
-	return mem_write(mem, q->used + 2, &idx, sizeof(idx)) ? -EINVAL : 0;
+	/* Release: the element (and the buffers' contents) before the index. */
+	return store16(mem, q->used + 2, idx, __ATOMIC_RELEASE);
 }
 
 bool virtq_should_signal(struct virtq *q, const struct guest_mem *mem)
@@ -146,12 +175,14 @@ bool virtq_should_signal(struct virtq *q, const struct guest_mem *mem)
 	uint16_t old = q->signalled_used, now = q->used_idx, event;
 	bool valid = q->signalled_valid;
 
+	/* The used index store before the loads of the driver's wishes (it
+	 * orders them the other way round). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!q->event_idx)
-		return !(load16(mem, q->avail) & VRING_AVAIL_F_NO_INTERRUPT);
+		return !(load16(mem, q->avail, __ATOMIC_RELAXED) & VRING_AVAIL_F_NO_INTERRUPT);
 	q->signalled_used = now;
 	q->signalled_valid = true;
-	event = load16(mem, q->avail + 4 + 2ULL * q->size);
+	event = load16(mem, q->avail + 4 + 2ULL * q->size, __ATOMIC_RELAXED);
 	/* vring_need_event(): did used_idx pass used_event since last time? */
 	return !valid || (uint16_t)(now - event - 1) < (uint16_t)(now - old);
 }

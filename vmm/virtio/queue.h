@@ -46,7 +46,9 @@ struct virtq_chain {
 	struct virtq_seg seg[VIRTQ_MAX_SEGS];
 };
 
-/* The ring areas of (q) all lie in guest memory, and its size is valid. */
+/* The ring areas of (q) all lie in guest memory, the avail and used rings
+ * are 2-byte aligned (their indices are accessed atomically in place; the
+ * spec asks for 2 and 4), and its size is valid. */
 bool virtq_valid(const struct virtq *q, const struct guest_mem *mem);
 
 /* Take the next available chain: 1, 0 if the guest offered none or the
