@@ -16,7 +16,8 @@ static void setup(struct fw_cfg *f, struct guest_mem *mem)
 
 	if (mem_init(mem, RAM, 0))
 		__builtin_trap();
-	fw_cfg_init(f, mem);
+	if (fw_cfg_init(f, mem))
+		__builtin_trap();
 	if (fw_cfg_add(f, FW_CFG_KERNEL_DATA, kernel, sizeof(kernel)) ||
 	    fw_cfg_add_u32(f, FW_CFG_KERNEL_SIZE, sizeof(kernel)) ||
 	    fw_cfg_add_file(f, "etc/blob", blob, sizeof(blob)) ||

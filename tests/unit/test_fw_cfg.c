@@ -1,6 +1,7 @@
 /* test_fw_cfg.c: fw_cfg ports, items, directory and DMA against fake guest RAM. */
 #include <endian.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -18,7 +19,7 @@ static void setup(void)
 	fw_cfg_free(&f);
 	mem_free(&mem);
 	CHECK_EQ(mem_init(&mem, RAM, 0), 0);
-	fw_cfg_init(&f, &mem);
+	CHECK_EQ(fw_cfg_init(&f, &mem), 0);
 }
 
 static void sel(uint16_t key)
@@ -258,6 +259,59 @@ static void test_fw_cfg_dma_register_reads_signature(void)
 	CHECK_EQ(fw_cfg_dma_ops.read(&f, 7, 1), 'G');
 }
 
+/* An allocator that fails from its (allocs_left)th call on. */
+static int allocs_left;
+
+static void *failing_alloc(size_t size)
+{
+	if (allocs_left <= 0)
+		return NULL;
+	allocs_left--;
+	return malloc(size);
+}
+
+static void test_fw_cfg_init_reports_a_failed_allocation(void)
+{
+	struct fw_cfg g;
+	int ok_after = -1;
+
+	setup();
+	/* Fail each of init's allocations in turn, then let them all through. */
+	for (int n = 0; n < 8 && ok_after < 0; n++) {
+		allocs_left = n;
+		if (fw_cfg_init_alloc(&g, &mem, failing_alloc) == 0)
+			ok_after = n;
+		else
+			CHECK(g.dir.data == NULL && g.legacy[FW_CFG_SIGNATURE].data == NULL);
+		fw_cfg_free(&g);
+	}
+	CHECK(ok_after > 0);
+	CHECK_EQ(fw_cfg_init(&g, &mem), 0);
+	fw_cfg_free(&g);
+}
+
+static void test_fw_cfg_failed_allocation_leaves_items_and_directory_as_they_were(void)
+{
+	struct fw_cfg g;
+	uint32_t count;
+
+	setup();
+	allocs_left = 64;
+	CHECK_EQ(fw_cfg_init_alloc(&g, &mem, failing_alloc), 0);
+	CHECK_EQ(fw_cfg_add_file(&g, "etc/a", "a", 1), 0);
+	allocs_left = 0;
+	CHECK(fw_cfg_add_file(&g, "etc/b", "b", 1) == -ENOMEM);
+	CHECK(fw_cfg_add_file(&g, "etc/a", "xy", 2) == -ENOMEM);
+	CHECK(fw_cfg_add_u32(&g, FW_CFG_NB_CPUS, 2) == -ENOMEM);
+	CHECK_EQ(g.nfiles, 1);
+	CHECK_EQ(fw_cfg_file_key(&g, "etc/b"), FW_CFG_INVALID);
+	CHECK_EQ(g.file[0].item.len, 1);
+	memcpy(&count, g.dir.data, 4);
+	CHECK_EQ(be32toh(count), 1);
+	CHECK(g.legacy[FW_CFG_NB_CPUS].data == NULL);
+	fw_cfg_free(&g);
+}
+
 static void test_fw_cfg_reset_clears_the_selection(void)
 {
 	setup();
@@ -287,6 +341,8 @@ int main(void)
 	RUN(test_fw_cfg_dma_control_word_straddling_the_end_of_ram_is_left_alone);
 	RUN(test_fw_cfg_dma_address_high_half_and_64bit_write);
 	RUN(test_fw_cfg_dma_register_reads_signature);
+	RUN(test_fw_cfg_init_reports_a_failed_allocation);
+	RUN(test_fw_cfg_failed_allocation_leaves_items_and_directory_as_they_were);
 	RUN(test_fw_cfg_reset_clears_the_selection);
 	fw_cfg_free(&f);
 	mem_free(&mem);

@@ -28,9 +28,9 @@ static struct fw_cfg_item *item_of(struct fw_cfg *f, uint16_t key)
 	return NULL; /* invalid keys read as an empty item */
 }
 
-static int set_item(struct fw_cfg_item *it, const void *data, uint32_t len)
+static int set_item(struct fw_cfg *f, struct fw_cfg_item *it, const void *data, uint32_t len)
 {
-	uint8_t *copy = len ? malloc(len) : NULL;
+	uint8_t *copy = len ? f->alloc(len) : NULL;
 
 	if (len && !copy)
 		return -ENOMEM;
@@ -51,7 +51,7 @@ int fw_cfg_add(struct fw_cfg *f, uint16_t key, const void *data, uint32_t len)
 	if (!legacy && !arch)
 		return -EINVAL;
 	pthread_mutex_lock(&f->lock);
-	err = set_item(item_of(f, key), data, len);
+	err = set_item(f, item_of(f, key), data, len);
 	pthread_mutex_unlock(&f->lock);
 	return err;
 }
@@ -94,6 +94,23 @@ static void rebuild_dir(struct fw_cfg *f)
 	}
 }
 
+/* A new file at (pos); sorted insertion renumbers every later file, as
+ * QEMU's does.  The copy is made first, so that failing changes nothing. */
+static int insert_file(struct fw_cfg *f, unsigned pos, const char *name, const void *data,
+		       uint32_t len)
+{
+	struct fw_cfg_named named = { 0 };
+	int err = set_item(f, &named.item, data, len);
+
+	if (err)
+		return err;
+	snprintf(named.name, sizeof(named.name), "%s", name);
+	memmove(&f->file[pos + 1], &f->file[pos], (f->nfiles - pos) * sizeof(f->file[0]));
+	f->file[pos] = named;
+	f->nfiles++;
+	return 0;
+}
+
 int fw_cfg_add_file(struct fw_cfg *f, const char *name, const void *data, uint32_t len)
 {
 	unsigned pos = 0;
@@ -104,18 +121,12 @@ int fw_cfg_add_file(struct fw_cfg *f, const char *name, const void *data, uint32
 	pthread_mutex_lock(&f->lock);
 	while (pos < f->nfiles && (cmp = strcmp(f->file[pos].name, name)) < 0)
 		pos++;
-	if (pos < f->nfiles && cmp == 0) {
-		err = set_item(&f->file[pos].item, data, len);
-	} else if (f->nfiles == FW_CFG_MAX_FILES) {
+	if (pos < f->nfiles && cmp == 0)
+		err = set_item(f, &f->file[pos].item, data, len);
+	else if (f->nfiles == FW_CFG_MAX_FILES)
 		err = -ENOSPC;
-	} else {
-		/* Sorted insertion renumbers every later file, as QEMU's does. */
-		memmove(&f->file[pos + 1], &f->file[pos], (f->nfiles - pos) * sizeof(f->file[0]));
-		memset(&f->file[pos], 0, sizeof(f->file[pos]));
-		snprintf(f->file[pos].name, sizeof(f->file[pos].name), "%s", name);
-		f->nfiles++;
-		err = set_item(&f->file[pos].item, data, len);
-	}
+	else
+		err = insert_file(f, pos, name, data, len);
 	rebuild_dir(f);
 	pthread_mutex_unlock(&f->lock);
 	return err;
@@ -313,17 +324,30 @@ const struct bus_ops fw_cfg_dma_ops = {
 	.write = dma_io_write,
 };
 
-void fw_cfg_init(struct fw_cfg *f, const struct guest_mem *mem)
+int fw_cfg_init_alloc(struct fw_cfg *f, const struct guest_mem *mem, void *(*alloc)(size_t size))
 {
 	uint32_t id = htole32(FW_CFG_VERSION | FW_CFG_VERSION_DMA);
 
 	memset(f, 0, sizeof(*f));
 	pthread_mutex_init(&f->lock, NULL);
 	f->mem = mem;
-	f->dir.data = calloc(1, DIR_SIZE);
-	f->dir.len = f->dir.data ? DIR_SIZE : 0;
-	set_item(&f->legacy[FW_CFG_SIGNATURE], SIGNATURE, 4);
-	set_item(&f->legacy[FW_CFG_ID], &id, sizeof(id));
+	f->alloc = alloc;
+	/* The directory is rebuilt in place: it must exist before any file. */
+	f->dir.data = alloc(DIR_SIZE);
+	if (!f->dir.data ||
+	    set_item(f, &f->legacy[FW_CFG_SIGNATURE], SIGNATURE, 4) ||
+	    set_item(f, &f->legacy[FW_CFG_ID], &id, sizeof(id))) {
+		fw_cfg_free(f);
+		return -ENOMEM;
+	}
+	f->dir.len = DIR_SIZE;
+	rebuild_dir(f);
+	return 0;
+}
+
+int fw_cfg_init(struct fw_cfg *f, const struct guest_mem *mem)
+{
+	return fw_cfg_init_alloc(f, mem, malloc);
 }
 
 void fw_cfg_reset(struct fw_cfg *f)

@@ -50,6 +50,7 @@ struct fw_cfg_named {
 struct fw_cfg {
 	pthread_mutex_t lock;
 	const struct guest_mem *mem;
+	void *(*alloc)(size_t size); /* for the items' copies; free() releases */
 	struct fw_cfg_item legacy[FW_CFG_NLEGACY];
 	struct fw_cfg_item arch[FW_CFG_NARCH];
 	struct fw_cfg_named file[FW_CFG_MAX_FILES]; /* sorted by name */
@@ -67,8 +68,13 @@ extern const struct bus_ops fw_cfg_io_ops;  /* 0x510, 2 ports, sizes 1 and 2 */
 extern const struct bus_ops fw_cfg_dma_ops; /* 0x514, 8 ports, sizes 1, 2, 4, 8 */
 
 /* An empty device reading and writing guest memory (mem) for DMA; the
- * signature and ID (traditional + DMA) items are present. */
-void fw_cfg_init(struct fw_cfg *f, const struct guest_mem *mem);
+ * signature and ID (traditional + DMA) items are present.  0, or -ENOMEM:
+ * then (f) holds nothing and only fw_cfg_free() may follow. */
+int fw_cfg_init(struct fw_cfg *f, const struct guest_mem *mem);
+
+/* The same, with (alloc) in place of malloc for everything the device
+ * keeps (what it returns is released with free()): tests make it fail. */
+int fw_cfg_init_alloc(struct fw_cfg *f, const struct guest_mem *mem, void *(*alloc)(size_t size));
 
 /* Add or replace numbered item (key) with a copy of (data).  0, -EINVAL for
  * a key that is neither 0x00-0x1f nor 0x8000-0x8007, or -ENOMEM. */
@@ -79,7 +85,8 @@ int fw_cfg_add_u32(struct fw_cfg *f, uint16_t key, uint32_t value) __attribute__
 int fw_cfg_add_u64(struct fw_cfg *f, uint16_t key, uint64_t value) __attribute__((warn_unused_result));
 
 /* Add or replace file (name) (at most 55 characters) with a copy of (data);
- * keys are renumbered by name.  0, -EINVAL, -ENOSPC or -ENOMEM. */
+ * keys are renumbered by name.  0, -EINVAL, -ENOSPC or -ENOMEM (the files
+ * are then as they were). */
 int fw_cfg_add_file(struct fw_cfg *f, const char *name, const void *data, uint32_t len)
 	__attribute__((warn_unused_result));
 
