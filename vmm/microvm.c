@@ -322,7 +322,8 @@ static int setup_fw_cfg(struct microvm *m)
 	struct fw_cfg *f = &m->fw_cfg;
 	int err;
 
-	fw_cfg_init(f, &m->mem);
+	if (fw_cfg_init(f, &m->mem))
+		return MICROVM_EVMM;
 	trace_set_fwcfg_namer(fw_cfg_namer, f);
 	err = fw_cfg_add(f, FW_CFG_UUID, uuid, sizeof(uuid));
 	err = err ? err : fw_cfg_add_u64(f, FW_CFG_RAM_SIZE, m->cfg->ram_size);
