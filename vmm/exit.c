@@ -1,4 +1,6 @@
 /* exit.c: KVM exit decoding and bus dispatch. */
+#include <stdbool.h>
+
 #include "exit.h"
 
 uint64_t exit_le_load(const uint8_t *p, unsigned size)
@@ -16,23 +18,38 @@ void exit_le_store(uint8_t *p, unsigned size, uint64_t value)
 		p[i] = (uint8_t)(value >> (8 * i));
 }
 
+/* What KVM promises of an I/O exit: a port size, at least one item, and
+ * the items after struct kvm_run, inside the mapping.  Checked all the
+ * same: a wrong offset or count would have mvm read and write outside it,
+ * or rewrite the fields it is looping on. */
+static bool io_exit_is_sane(const struct kvm_run *run)
+{
+	uint64_t off = run->io.data_offset;
+	uint64_t bytes = (uint64_t)run->io.size * run->io.count;
+
+	if (run->io.size != 1 && run->io.size != 2 && run->io.size != 4)
+		return false;
+	return run->io.count >= 1 && off >= sizeof(*run) && off <= EXIT_RUN_MIN_SIZE &&
+	       bytes <= EXIT_RUN_MIN_SIZE - off;
+}
+
 /* Port I/O, including string I/O (rep ins/outs): (count) items of (size);
  * unassigned ports read all-ones, as on a PC. */
 static void dispatch_io(struct kvm_run *run, struct bus *pio, struct exit_access *a)
 {
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	uint8_t *first = (uint8_t *)run + run->io.data_offset, *data = first;
 	unsigned size = run->io.size;
+	uint16_t port = run->io.port;
+	uint32_t count = run->io.count;
 	int write = run->io.direction == KVM_EXIT_IO_OUT;
 
-	for (uint32_t i = 0; i < run->io.count; i++, data += size) {
-		if (write) {
-			bus_write(pio, run->io.port, size, exit_le_load(data, size));
-		} else {
-			exit_le_store(data, size, bus_read(pio, run->io.port, size));
-		}
+	for (uint32_t i = 0; i < count; i++, data += size) {
+		if (write)
+			bus_write(pio, port, size, exit_le_load(data, size));
+		else
+			exit_le_store(data, size, bus_read(pio, port, size));
 	}
-	data = (uint8_t *)run + run->io.data_offset;
-	*a = (struct exit_access){ run->io.port, exit_le_load(data, size), size, write };
+	*a = (struct exit_access){ port, exit_le_load(first, size), size, write };
 }
 
 /* Memory-mapped I/O; unassigned reads give 0, as QEMU's unassigned memory
@@ -88,6 +105,8 @@ enum exit_action exit_dispatch(struct kvm_run *run, struct bus *pio, struct bus 
 	*access = (struct exit_access){ 0 };
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
+		if (!io_exit_is_sane(run))
+			return EXIT_FAIL;
 		dispatch_io(run, pio, access);
 		return EXIT_CONTINUE;
 	case KVM_EXIT_MMIO:

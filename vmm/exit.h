@@ -11,6 +11,15 @@
 
 #include "bus.h"
 
+/*
+ * The bytes of kvm_run mvm may touch: KVM puts port I/O data in the second
+ * page of the vCPU mapping (KVM_PIO_PAGE_OFFSET is 1 on x86), never more
+ * than that page, and the mapping (KVM_GET_VCPU_MMAP_SIZE) is at least
+ * that long.  An I/O exit claiming data elsewhere (or inside struct
+ * kvm_run) is refused: EXIT_FAIL.
+ */
+#define EXIT_RUN_MIN_SIZE (2 * 4096)
+
 enum exit_action {
 	EXIT_CONTINUE,	/* handled; run the vCPU again */
 	EXIT_SHUTDOWN,	/* triple fault or guest shutdown request */

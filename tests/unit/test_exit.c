@@ -41,9 +41,10 @@ static struct rec dev;
 
 static void setup(void)
 {
+	/* The two pages KVM maps at least: kvm_run, then the port I/O data. */
 	static union {
 		struct kvm_run run;
-		uint8_t page[4096];
+		uint8_t page[2 * 4096];
 	} page;
 
 	memset(&page, 0, sizeof(page));
@@ -62,12 +63,12 @@ static void io_exit(int dir, uint16_t port, uint8_t size, uint32_t count)
 	run->io.port = port;
 	run->io.size = size;
 	run->io.count = count;
-	run->io.data_offset = 1024;
+	run->io.data_offset = 4096; /* KVM_PIO_PAGE_OFFSET pages on x86 */
 }
 
 static uint8_t *io_data(void)
 {
-	return (uint8_t *)run + 1024;
+	return (uint8_t *)run + 4096;
 }
 
 static void test_exit_io_out_dispatches_value(void)
@@ -118,6 +119,67 @@ static void test_exit_string_io_dispatches_every_item(void)
 	CHECK_EQ(dev.writes, 5);
 	CHECK_EQ(dev.value, 'o');
 	CHECK_EQ(a.value, 'h');
+}
+
+static void test_exit_string_io_filling_the_data_page_is_served(void)
+{
+	struct exit_access a;
+
+	setup();
+	io_exit(KVM_EXIT_IO_IN, 0x3f8, 4, 1024);
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(dev.reads, 1024);
+	CHECK_EQ(exit_le_load(io_data() + 4092, 4), 0x5a);
+}
+
+/* KVM never hands these over; if it did, the data is not where mvm may
+ * look, so nothing is dispatched and the vCPU stops. */
+static void test_exit_io_data_beyond_the_data_page_fails(void)
+{
+	struct exit_access a;
+
+	setup();
+	io_exit(KVM_EXIT_IO_OUT, 0x3f8, 1, 4097);
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	io_exit(KVM_EXIT_IO_IN, 0x3f8, 4, 0x40000001); /* size * count wraps 32 bits */
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	io_exit(KVM_EXIT_IO_IN, 0x3f8, 2, 1);
+	run->io.data_offset = 2 * 4096 - 1;
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	run->io.data_offset = ~0ULL - 1; /* would wrap the pointer */
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dev.reads + dev.writes, 0);
+	CHECK_EQ(pio.unassigned_reads + pio.unassigned_writes, 0);
+}
+
+/* Data inside struct kvm_run itself: reads into it would rewrite the
+ * count being looped on. */
+static void test_exit_io_data_inside_kvm_run_fails(void)
+{
+	struct exit_access a;
+
+	setup();
+	io_exit(KVM_EXIT_IO_IN, 0x3f8, 4, 1);
+	run->io.data_offset = (uint64_t)((uint8_t *)&run->io.count - (uint8_t *)run);
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dev.reads, 0);
+	CHECK_EQ(run->io.count, 1);
+}
+
+static void test_exit_io_of_no_port_size_or_no_items_fails(void)
+{
+	struct exit_access a;
+
+	setup();
+	io_exit(KVM_EXIT_IO_IN, 0x3f8, 0, 0xffffffff); /* would loop 2^32 times */
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	io_exit(KVM_EXIT_IO_IN, 0x3f8, 8, 1);
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	io_exit(KVM_EXIT_IO_IN, 0x3f8, 3, 1);
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	io_exit(KVM_EXIT_IO_OUT, 0x3f8, 1, 0);
+	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dev.reads + dev.writes, 0);
 }
 
 static void test_exit_mmio_write_and_read(void)
@@ -275,6 +337,10 @@ int main(void)
 	RUN(test_exit_io_in_fills_data);
 	RUN(test_exit_io_in_unassigned_reads_all_ones);
 	RUN(test_exit_string_io_dispatches_every_item);
+	RUN(test_exit_string_io_filling_the_data_page_is_served);
+	RUN(test_exit_io_data_beyond_the_data_page_fails);
+	RUN(test_exit_io_data_inside_kvm_run_fails);
+	RUN(test_exit_io_of_no_port_size_or_no_items_fails);
 	RUN(test_exit_mmio_write_and_read);
 	RUN(test_exit_mmio_unassigned_read_is_zero);
 	RUN(test_exit_mmio_read_straddling_a_device_end_is_zero);
