@@ -28,7 +28,7 @@ TRACE_LIBS := $(shell pkg-config --libs libtracefs libtraceevent 2>/dev/null)
 VMM_SRCS := vmm/main.c vmm/microvm.c vmm/microvm_run.c vmm/microvm_virtio.c vmm/config.c \
 	vmm/cpuid.c vmm/vm.c vmm/chardev.c vmm/sandbox.c vmm/virtio/queue.c vmm/virtio/mmio.c vmm/virtio/blk.c \
 	vmm/virtio/net.c vmm/virtio/console.c vmm/virtio/rng.c \
-	vmm/vcpu.c vmm/exit.c vmm/bus.c vmm/mem.c vmm/evloop.c vmm/log.c vmm/irqchip.c \
+	vmm/vcpu.c vmm/exit.c vmm/bus.c vmm/mem.c vmm/evloop.c vmm/log.c vmm/irqchip.c vmm/outfile.c \
 	vmm/boot/linux.c vmm/boot/longmode.c vmm/boot/firmware.c vmm/boot/image.c \
 	vmm/boot/mptable.c vmm/boot/fwcfg_linux.c vmm/boot/fdt.c vmm/dev/serial.c \
 	vmm/dev/marker.c vmm/dev/ioapic.c vmm/dev/fw_cfg.c \
@@ -36,8 +36,12 @@ VMM_SRCS := vmm/main.c vmm/microvm.c vmm/microvm_run.c vmm/microvm_virtio.c vmm/
 
 # Unit tests: test name -> the sources it links besides itself.
 UNIT_TESTS := bus serial exit linux config mem probe marker ioapic mptable cpuid pic pit rtc phases \
-	stats matrix results fw_cfg fdt fwcfg_linux virtq virtio_mmio virtio_blk virtio_net virtio_console
+	stats matrix results fw_cfg fdt fwcfg_linux virtq virtio_mmio virtio_blk virtio_net virtio_console \
+	sandbox image outfile
 UNIT_DEPS_bus := vmm/bus.c
+UNIT_DEPS_sandbox := vmm/sandbox.c
+UNIT_DEPS_image := vmm/boot/image.c
+UNIT_DEPS_outfile := vmm/outfile.c
 UNIT_DEPS_serial := vmm/dev/serial.c vmm/bus.c
 UNIT_DEPS_exit := vmm/exit.c vmm/bus.c
 UNIT_DEPS_linux := vmm/boot/linux.c vmm/boot/longmode.c vmm/mem.c

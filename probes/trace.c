@@ -357,8 +357,8 @@ int trace_write_chrome(FILE *f, const struct trace_event *ev, size_t n, const ch
 
 /* ---- atomic file output ---- */
 
-static int write_to(FILE *f, enum trace_format format, const struct trace_event *ev, size_t n,
-		    const char *process)
+int trace_write_stream(FILE *f, enum trace_format format, const struct trace_event *ev, size_t n,
+		       const char *process)
 {
 	return format == TRACE_CHROME ? trace_write_chrome(f, ev, n, process)
 				      : trace_write_csv(f, ev, n);
@@ -374,7 +374,7 @@ static int write_in_place(const char *path, enum trace_format format,
 
 	if (!f)
 		return -errno;
-	err = write_to(f, format, ev, n, process);
+	err = trace_write_stream(f, format, ev, n, process);
 	if (fclose(f) && !err)
 		err = -errno;
 	return err;
@@ -406,7 +406,7 @@ int trace_write(const char *path, enum trace_format format, const struct trace_e
 		free(tmp);
 		return err;
 	}
-	err = write_to(f, format, ev, n, process);
+	err = trace_write_stream(f, format, ev, n, process);
 	if (fclose(f) && !err)
 		err = -errno;
 	if (!err)

@@ -64,6 +64,9 @@ void trace_sort(struct trace_event *ev, size_t n);
 int trace_write(const char *path, enum trace_format format, const struct trace_event *ev,
 		size_t n, const char *process) __attribute__((warn_unused_result));
 
+/* (ev) in (format) on (f), which the caller closes; 0 or -EIO. */
+int trace_write_stream(FILE *f, enum trace_format format, const struct trace_event *ev, size_t n,
+		       const char *process);
 int trace_write_csv(FILE *f, const struct trace_event *ev, size_t n);
 int trace_write_chrome(FILE *f, const struct trace_event *ev, size_t n, const char *process);
 

@@ -9,8 +9,10 @@
 #include "config.h"
 #include "log.h"
 #include "microvm.h"
+#include "outfile.h"
 #include "phases.h"
 #include "probe.h"
+#include "sandbox.h"
 
 #ifndef MVM_VERSION
 #define MVM_VERSION "unknown"
@@ -61,18 +63,51 @@ static char *csv_twin(const char *path)
 	return twin;
 }
 
+/* The --trace files, opened before the sandbox (outfile.h). */
+static struct outfiles trace_files = { .commit_fd = -1 };
+
+static int open_traces(const struct vm_config *cfg)
+{
+	const char *paths[OUTFILES_MAX] = { cfg->trace_path, NULL };
+	char *twin = NULL;
+	unsigned n = 1, bad;
+	int err;
+
+	if (cfg->trace_format == TRACE_CHROME) {
+		twin = csv_twin(cfg->trace_path);
+		if (!twin)
+			return -ENOMEM;
+		paths[n++] = twin;
+	}
+	err = outfiles_open(&trace_files, paths, n, &bad);
+	if (err)
+		log_err("cannot write trace '%s': %s", paths[bad], strerror(-err));
+	free(twin);
+	return err;
+}
+
+static int write_trace(unsigned i, enum trace_format format, const struct trace_event *ev, size_t n)
+{
+	FILE *f = outfiles_stream(&trace_files, i);
+	int err;
+
+	if (!f)
+		return -errno;
+	err = trace_write_stream(f, format, ev, n, "mvm");
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
 static int write_traces(const struct vm_config *cfg, const struct trace_event *ev, size_t n)
 {
-	char *twin = NULL;
-	int err = trace_write(cfg->trace_path, cfg->trace_format, ev, n, "mvm");
+	int err = write_trace(0, cfg->trace_format, ev, n);
 
-	if (!err && cfg->trace_format == TRACE_CHROME) {
-		twin = csv_twin(cfg->trace_path);
-		err = twin ? trace_write(twin, TRACE_CSV, ev, n, "mvm") : -ENOMEM;
-	}
+	if (!err && cfg->trace_format == TRACE_CHROME)
+		err = write_trace(1, TRACE_CSV, ev, n);
+	err = outfiles_finish(&trace_files, !err) ?: err;
 	if (err)
-		log_err("cannot write trace '%s': %s", twin ? twin : cfg->trace_path, strerror(-err));
-	free(twin);
+		log_err("cannot write trace '%s': %s", cfg->trace_path, strerror(-err));
 	return err;
 }
 
@@ -148,9 +183,12 @@ static int start_probes(const struct vm_config *cfg, uint64_t t0)
 {
 	if (!cfg->trace_path && !cfg->probe_summary)
 		return 0;
+	if (cfg->trace_path && open_traces(cfg))
+		return MICROVM_EINPUT;
 	if (probes_init(cfg->cpus + 1, PROBE_RECORDS_PER_THREAD)) {
 		log_err("cannot allocate probe buffers");
-		return -1;
+		outfiles_finish(&trace_files, false);
+		return MICROVM_EVMM;
 	}
 	probes_attach(0);
 	record_exec_time();
@@ -180,19 +218,22 @@ int main(int argc, char **argv)
 		printf("mvm %s\n", MVM_VERSION);
 		return 0;
 	}
-	if (start_probes(&cfg, t0))
-		return MICROVM_EVMM;
+	status = start_probes(&cfg, t0);
+	if (status)
+		return status;
 	status = microvm_create(&vm, &cfg);
 	if (status == MICROVM_OK) {
 		probe_emit(PROBE_VM_CREATED, 0, 0);
 		if (vm.has_serial && cfg.serial == SERIAL_STDIO)
 			tty_set_raw();
+		sandbox_set_denied_hook(tty_restore);
 		status = microvm_run(&vm);
 		tty_restore();
 		if (report_probes(&cfg) && status == MICROVM_OK)
 			status = MICROVM_EVMM;
 	}
 	microvm_destroy(&vm);
+	outfiles_finish(&trace_files, false); /* a VM that never ran leaves no trace */
 	probes_free();
 	return status;
 }

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
@@ -128,21 +127,21 @@ static int choose_firmware(struct microvm *m)
 	return MICROVM_OK;
 }
 
-static int firmware_size(const struct microvm *m, uint64_t *size)
+/* The firmware is read once: every reset restores this copy. */
+static int read_firmware(struct microvm *m)
 {
 	const char *why;
-	struct stat st;
+	int err;
 
-	*size = 0;
 	if (!m->firmware)
 		return MICROVM_OK;
-	if (stat(m->firmware, &st))
-		return input_error("cannot open firmware", m->firmware, -errno);
-	if (firmware_check_size((size_t)st.st_size, &why)) {
+	err = boot_image_read(m->firmware, &m->fw_image);
+	if (err)
+		return input_error("cannot read firmware", m->firmware, err);
+	if (firmware_check_size(m->fw_image.size, &why)) {
 		log_err("firmware '%s': %s", m->firmware, why);
 		return MICROVM_EINPUT;
 	}
-	*size = (uint64_t)st.st_size;
 	return MICROVM_OK;
 }
 
@@ -165,16 +164,15 @@ static int check_ram_size(uint64_t ram_size)
 
 static int setup_memory(struct microvm *m)
 {
-	uint64_t fw_size;
 	int r = check_ram_size(m->cfg->ram_size);
 
 	if (!r)
 		r = choose_firmware(m);
 	if (!r)
-		r = firmware_size(m, &fw_size);
+		r = read_firmware(m);
 	if (r)
 		return r;
-	if (mem_init(&m->mem, m->cfg->ram_size, fw_size)) {
+	if (mem_init(&m->mem, m->cfg->ram_size, m->fw_image.size)) {
 		log_err("cannot allocate %llu MiB of guest RAM",
 			(unsigned long long)(m->cfg->ram_size >> 20));
 		return MICROVM_EINPUT;
@@ -456,19 +454,30 @@ static int write_mptable(struct microvm *m)
 	return mptable_write(&m->mem, m->ncpus, (uint8_t)m->ncpus, eax, edx);
 }
 
-/* Map -kernel and -initrd (if any); both closed again on failure. */
-static int open_boot_images(const struct microvm *m, struct image *kernel, struct image *initrd)
+/* Read -kernel and -initrd (if any) into mvm's own copies. */
+static int read_boot_images(struct microvm *m)
 {
-	int err = image_open(m->cfg->kernel, kernel);
+	int err = boot_image_read(m->cfg->kernel, &m->kernel_image);
 
-	*initrd = (struct image){ 0 };
 	if (err)
-		return input_error("cannot open kernel", m->cfg->kernel, err);
-	if (m->cfg->initrd && (err = image_open(m->cfg->initrd, initrd))) {
-		image_close(kernel);
-		return input_error("cannot open initrd", m->cfg->initrd, err);
-	}
+		return input_error("cannot read kernel", m->cfg->kernel, err);
+	if (m->cfg->initrd && (err = boot_image_read(m->cfg->initrd, &m->initrd_image)))
+		return input_error("cannot read initrd", m->cfg->initrd, err);
 	return MICROVM_OK;
+}
+
+/* Views of the kernel and initrd copies for a loader; none left mapped on
+ * failure. */
+static int map_boot_images(const struct microvm *m, struct image *kernel, struct image *initrd)
+{
+	*initrd = (struct image){ 0 };
+	if (boot_image_map(&m->kernel_image, kernel))
+		return -1;
+	if (boot_image_map(&m->initrd_image, initrd)) {
+		boot_image_unmap(kernel);
+		return -1;
+	}
+	return 0;
 }
 
 static int load_kernel(struct microvm *m)
@@ -477,11 +486,12 @@ static int load_kernel(struct microvm *m)
 	struct boot_e820_entry e820[8];
 	struct linux_boot boot;
 	const char *why;
-	int r = open_boot_images(m, &kernel, &initrd);
+	int r = MICROVM_EINPUT;
 
-	if (r)
-		return r;
-	r = MICROVM_EINPUT;
+	if (map_boot_images(m, &kernel, &initrd)) {
+		log_err("cannot map the kernel image: %s", strerror(errno));
+		return MICROVM_EVMM;
+	}
 	if (longmode_write_tables(&m->mem) || write_mptable(m)) {
 		log_err("guest RAM too small for the boot tables");
 	} else if (linux_load(&m->mem, kernel, initrd, m->cmdline, e820, direct_boot_e820(m, e820),
@@ -493,8 +503,8 @@ static int load_kernel(struct microvm *m)
 	} else {
 		r = MICROVM_OK;
 	}
-	image_close(&initrd);
-	image_close(&kernel);
+	boot_image_unmap(&initrd);
+	boot_image_unmap(&kernel);
 	return r;
 }
 
@@ -504,6 +514,7 @@ static int add_option_rom(struct microvm *m, enum fwcfg_kernel kind)
 {
 	const char *name = kind == FWCFG_KERNEL_PVH ? "pvh.bin" : "linuxboot_dma.bin";
 	char *path = find_data_file(m, name), file[64], order[80];
+	struct boot_image copy;
 	struct image rom;
 	int err;
 
@@ -511,28 +522,36 @@ static int add_option_rom(struct microvm *m, enum fwcfg_kernel kind)
 		log_err("cannot find option ROM '%s' (x-option-roms=off boots without it)", name);
 		return MICROVM_EINPUT;
 	}
-	err = image_open(path, &rom);
+	err = boot_image_read(path, &copy);
 	free(path);
-	if (err)
-		return input_error("cannot open option ROM", name, err);
+	if (!err)
+		err = boot_image_map(&copy, &rom);
+	if (err) {
+		boot_image_free(&copy);
+		return input_error("cannot read option ROM", name, err);
+	}
 	snprintf(file, sizeof(file), "genroms/%s", name);
 	snprintf(order, sizeof(order), "/rom@%s", file);
 	err = fw_cfg_add_file(&m->fw_cfg, file, rom.data, (uint32_t)rom.size);
 	err = err ? err : fw_cfg_add_file(&m->fw_cfg, "bootorder", order, (uint32_t)strlen(order) + 1);
-	image_close(&rom);
+	boot_image_unmap(&rom);
+	boot_image_free(&copy);
 	return err ? MICROVM_EVMM : MICROVM_OK;
 }
 
-/* -kernel/-initrd/-append for the firmware, through fw_cfg. */
-static int load_kernel_for_firmware(struct microvm *m)
+/* -kernel/-initrd/-append for the firmware, through fw_cfg, which keeps its
+ * own copies for every boot. */
+static int setup_kernel_for_firmware(struct microvm *m)
 {
 	struct image kernel, initrd;
 	enum fwcfg_kernel kind;
 	const char *why;
-	int err, r = open_boot_images(m, &kernel, &initrd);
+	int err, r = MICROVM_OK;
 
-	if (r)
-		return r;
+	if (map_boot_images(m, &kernel, &initrd)) {
+		log_err("cannot map the kernel image: %s", strerror(errno));
+		return MICROVM_EVMM;
+	}
 	err = fwcfg_linux_setup(&m->fw_cfg, &m->mem, kernel, initrd, m->cmdline, &kind, &why);
 	if (err) {
 		log_err("kernel '%s': %s", m->cfg->kernel, err == -ENOMEM ? "out of memory" : why);
@@ -540,25 +559,36 @@ static int load_kernel_for_firmware(struct microvm *m)
 	} else if (m->cfg->option_roms) {
 		r = add_option_rom(m, kind);
 	}
-	image_close(&initrd);
-	image_close(&kernel);
+	boot_image_unmap(&initrd);
+	boot_image_unmap(&kernel);
+	boot_image_free(&m->initrd_image);
+	boot_image_free(&m->kernel_image);
+	return r;
+}
+
+/* Everything a boot needs that is read from files, read once. */
+static int setup_boot(struct microvm *m)
+{
+	int r = m->cfg->kernel ? read_boot_images(m) : MICROVM_OK;
+
+	if (!r && m->firmware && m->cfg->kernel)
+		r = setup_kernel_for_firmware(m);
 	return r;
 }
 
 static int load_firmware(struct microvm *m)
 {
 	struct image fw;
-	int err = image_open(m->firmware, &fw);
+	int err = boot_image_map(&m->fw_image, &fw);
 
-	if (err)
-		return input_error("cannot open firmware", m->firmware, err);
-	err = firmware_load(&m->mem, fw);
-	image_close(&fw);
+	if (!err)
+		err = firmware_load(&m->mem, fw);
+	boot_image_unmap(&fw);
 	if (err) {
-		log_err("firmware '%s' changed size while loading", m->firmware);
-		return MICROVM_EINPUT;
+		log_err("cannot load firmware '%s': %s", m->firmware, strerror(-err));
+		return MICROVM_EVMM;
 	}
-	return m->cfg->kernel ? load_kernel_for_firmware(m) : MICROVM_OK;
+	return MICROVM_OK;
 }
 
 /* Put images in memory and vCPUs in their start state: at creation and at
@@ -574,17 +604,28 @@ int microvm_load_boot(struct microvm *m)
 	return m->firmware ? load_firmware(m) : load_kernel(m);
 }
 
+/* Nothing open: every fd -1, so destroying a machine that failed half-way
+ * closes only what it opened (never fd 0). */
+static void init_closed(struct microvm *m, const struct vm_config *cfg)
+{
+	memset(m, 0, sizeof(*m));
+	m->cfg = cfg;
+	m->stop_why = -1;
+	m->vm.kvm_fd = m->vm.vm_fd = -1;
+	m->serial_fd = m->stop_fd = m->signal_fd = -1;
+	m->loop.epfd = -1;
+	m->pit_timer.fd = m->rtc_timer.fd = -1;
+	m->fw_image.fd = m->kernel_image.fd = m->initrd_image.fd = -1;
+	for (unsigned slot = 0; slot < VIRTIO_MMIO_SLOTS; slot++)
+		m->virtio_irqfd[slot] = -1;
+}
+
 int microvm_create(struct microvm *m, const struct vm_config *cfg)
 {
 	const char *why = "";
 	int r;
 
-	memset(m, 0, sizeof(*m));
-	m->cfg = cfg;
-	m->stop_why = -1;
-	m->serial_fd = m->stop_fd = m->signal_fd = -1;
-	m->loop.epfd = -1;
-	m->pit_timer.fd = m->rtc_timer.fd = -1;
+	init_closed(m, cfg);
 	r = resolve_options(m);
 	if (r)
 		return r;
@@ -599,6 +640,8 @@ int microvm_create(struct microvm *m, const struct vm_config *cfg)
 		r = build_cmdline(m);
 	if (!r)
 		r = setup_vcpus(m);
+	if (!r)
+		r = setup_boot(m);
 	if (!r)
 		r = microvm_load_boot(m);
 	/* Said once, and only for a VM that will run. */
@@ -615,6 +658,9 @@ void microvm_destroy(struct microvm *m)
 	free(m->vcpu);
 	free(m->cmdline);
 	free(m->firmware);
+	boot_image_free(&m->fw_image);
+	boot_image_free(&m->kernel_image);
+	boot_image_free(&m->initrd_image);
 	fw_cfg_free(&m->fw_cfg);
 	microvm_virtio_close(m);
 	evloop_close(&m->loop);

@@ -16,6 +16,7 @@
 #include "dev/rtc.h"
 #include "dev/serial.h"
 #include "boot/fdt.h"
+#include "boot/image.h"
 #include "evloop.h"
 #include "irqchip.h"
 #include "mem.h"
@@ -46,6 +47,9 @@ struct microvm {
 	struct evloop_timer rtc_timer;
 	struct fw_cfg fw_cfg;
 	char *firmware;	   /* firmware image path, NULL for a direct boot */
+	/* Boot files, read once (boot/image.h); the firmware path hands the
+	 * kernel and initrd to fw_cfg and drops them. */
+	struct boot_image fw_image, kernel_image, initrd_image;
 	/* virtio-mmio: the transports and the devices behind them */
 	struct virtio_mmio virtio[VIRTIO_MMIO_SLOTS];
 	int virtio_irqfd[VIRTIO_MMIO_SLOTS];

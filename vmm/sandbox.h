@@ -1,18 +1,24 @@
 /*
  * sandbox.h: seccomp allowlists, installed once the machine is built.
  *
- * After set-up mvm opens nothing but its trace file (and, on a guest reset,
- * the boot files again), starts no programs and makes no new sockets, so a
- * guest that took over a device model still cannot reach the host beyond
- * the file descriptors mvm already holds.  Two layers: one for the whole
- * process (installed in the main thread before the vCPU threads start,
- * which inherit it), and a narrower one each vCPU thread adds for itself:
- * they run the port-I/O devices on the guest's behalf and need little more
- * than KVM ioctls, eventfd/timerfd writes and console output.  A system
- * call outside the list stops mvm with a one-line message naming it.
+ * After set-up mvm opens, renames and removes nothing (boot files are read
+ * once, the trace files are open before), starts no programs and makes no
+ * new sockets, so a guest that took over a device model still cannot reach
+ * the host beyond the file descriptors mvm already holds.  ioctl is
+ * admitted by request: the KVM ioctls of a running machine and the
+ * terminal's get/set.  Two layers: one for the whole process (every thread,
+ * through TSYNC; threads started later inherit it), and a narrower one each
+ * vCPU thread adds for itself: they run the port-I/O devices on the guest's
+ * behalf and need little more than KVM ioctls, eventfd/timerfd writes and
+ * console output.  A system call outside the list stops mvm with a
+ * one-line message naming it, after the denied hook (the terminal's
+ * restore) has run.
  */
 #ifndef MVM_SANDBOX_H
 #define MVM_SANDBOX_H
+
+/* Called, in signal context, when a call is denied, before mvm exits. */
+void sandbox_set_denied_hook(void (*fn)(void));
 
 /* Install the process-wide filter; 0 or -errno. */
 int sandbox_enter_process(void) __attribute__((warn_unused_result));

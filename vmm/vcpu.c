@@ -323,7 +323,12 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *v = arg;
 	enum vcpu_stop why = VCPU_STOP_REQUESTED;
 	sigset_t kick;
+	char name[16];
 
+	/* QEMU's thread names; set by the thread itself (a prctl, which the
+	 * sandbox admits, where naming another thread would open /proc). */
+	snprintf(name, sizeof(name), "CPU %u/KVM", v->index);
+	pthread_setname_np(pthread_self(), name);
 	probes_attach(v->probe_index);
 	sigemptyset(&kick);
 	sigaddset(&kick, KICK_SIGNAL);
@@ -349,7 +354,6 @@ static void kick_handler(int sig)
 int vcpu_start(struct vcpu *v, const struct vcpu_env *env, unsigned probe_index)
 {
 	struct sigaction sa = { .sa_handler = kick_handler };
-	char name[16];
 	int err;
 
 	sigaction(KICK_SIGNAL, &sa, NULL); /* no SA_RESTART: KVM_RUN must return */
@@ -360,8 +364,6 @@ int vcpu_start(struct vcpu *v, const struct vcpu_env *env, unsigned probe_index)
 	err = pthread_create(&v->thread, NULL, vcpu_thread, v);
 	if (err)
 		return -err;
-	snprintf(name, sizeof(name), "CPU %u/KVM", v->index); /* QEMU's thread names */
-	pthread_setname_np(v->thread, name);
 	v->running = true;
 	return 0;
 }
