@@ -1,7 +1,9 @@
 /* fuzz_virtio_mmio.c: a guest driving a virtio-blk transport: register
  * sequences (negotiation, queue set-up, notifications, config space) with
  * the rings and buffers written by the input, and the main thread's event
- * loop serving the notifications, as in mvm. */
+ * loop serving the notifications, as in mvm.  The device's worker serves
+ * the requests; each event-loop turn waits for it to finish, so a run
+ * depends on its input only. */
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -25,12 +27,18 @@ static void setup(void)
 
 	if (fd < 0 || ftruncate(fd, 64 * 512) || mem_init(&mem, RAM, 0) || evloop_init(&loop))
 		__builtin_trap();
-	blk.fd = fd;
-	blk.capacity = 64;
+	virtio_blk_attach_fd(&blk, fd, 64, false);
 	virtio_mmio_init(&t, &virtio_blk_backend, &blk, &mem, (struct irq_line){ 0 },
 			 VIRTIO_MMIO_BASE, false);
 	if (virtio_mmio_attach(&t, &loop, -1))
 		__builtin_trap();
+}
+
+static void serve(struct evloop *l)
+{
+	while (evloop_run_once(l, 0) > 0)
+		;
+	virtio_blk_drain(&blk);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -52,13 +60,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (in.n) {
 		if (in.p[0] == 0xff) { /* the event loop's turn */
 			fuzz_take(&in, 1);
-			while (evloop_run_once(&loop, 0) > 0)
-				;
+			serve(&loop);
 		} else if (!fuzz_access(&in, &virtio_mmio_ops, &t, VIRTIO_MMIO_SLOT_SIZE)) {
 			break;
 		}
 	}
-	while (evloop_run_once(&loop, 0) > 0)
-		;
+	serve(&loop);
 	return 0;
 }

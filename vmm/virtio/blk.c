@@ -71,8 +71,8 @@ static uint8_t rw(struct virtio_blk *b, const struct virtq_chain *c, uint64_t se
 		return VIRTIO_BLK_S_IOERR;
 	if (write && b->readonly)
 		return VIRTIO_BLK_S_IOERR;
-	done = write ? pwritev(b->fd, iov, n, (off_t)(sector * SECTOR))
-		     : preadv(b->fd, iov, n, (off_t)(sector * SECTOR));
+	done = write ? b->io->pwritev(b->fd, iov, n, (off_t)(sector * SECTOR))
+		     : b->io->preadv(b->fd, iov, n, (off_t)(sector * SECTOR));
 	if (done != (ssize_t)total)
 		return VIRTIO_BLK_S_IOERR;
 	if (write)
@@ -95,7 +95,7 @@ static uint8_t handle(struct virtio_blk *b, const struct virtq_chain *c, uint32_
 	case VIRTIO_BLK_T_OUT: return rw(b, c, h.sector, true, written);
 	case VIRTIO_BLK_T_FLUSH:
 		b->flushes++;
-		return b->flush_is_noop || fdatasync(b->fd) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
+		return b->flush_is_noop || b->io->fdatasync(b->fd) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
 	case VIRTIO_BLK_T_GET_ID:
 		*written = (uint32_t)virtq_copy_to(c, 0, b->serial,
 						   c->writable > sizeof(b->serial) ? sizeof(b->serial)
@@ -106,24 +106,138 @@ static uint8_t handle(struct virtio_blk *b, const struct virtq_chain *c, uint32_
 	}
 }
 
+/* ---- the worker ---- */
+
+/* Under the transport's lock: the next request, marked in flight; false
+ * when there is none (or the queue turned out malformed). */
+static bool take_request(struct virtio_blk *b, struct virtio_mmio *t, uint32_t *generation)
+{
+	struct virtq_chain *c = &b->req;
+
+	if (!virtio_mmio_pop(t, 0, c))
+		return false;
+	/* No writable byte for the status: nothing can be reported. */
+	if (!c->writable || !c->seg[c->nseg - 1].write) {
+		virtio_mmio_fail(t);
+		return false;
+	}
+	pthread_mutex_lock(&b->lock);
+	b->busy = true;
+	pthread_mutex_unlock(&b->lock);
+	*generation = b->generation;
+	return true;
+}
+
+/* The I/O is over: report it, unless a reset or stop came meanwhile (the
+ * chain's buffers are then the driver's again). */
+static void finish_request(struct virtio_blk *b, struct virtio_mmio *t, uint32_t generation,
+			   uint8_t status, uint32_t written)
+{
+	const struct virtq_seg *last = &b->req.seg[b->req.nseg - 1];
+
+	pthread_mutex_lock(&b->lock);
+	b->busy = false;
+	pthread_cond_broadcast(&b->idle);
+	pthread_mutex_unlock(&b->lock);
+	virtio_mmio_lock(t);
+	if (generation == b->generation) {
+		last->host[last->len - 1] = status;
+		virtio_mmio_push(t, 0, b->req.head, written + 1);
+	}
+	virtio_mmio_unlock(t);
+}
+
+static void serve_queue(struct virtio_blk *b)
+{
+	struct virtio_mmio *t = b->t;
+
+	for (;;) {
+		uint32_t generation, written = 0;
+		uint8_t status;
+		bool taken;
+
+		virtio_mmio_lock(t);
+		taken = take_request(b, t, &generation);
+		virtio_mmio_unlock(t);
+		if (!taken)
+			return;
+		status = handle(b, &b->req, &written);
+		finish_request(b, t, generation, status, written);
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct virtio_blk *b = arg;
+
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		while (!b->kicked && !b->quit)
+			pthread_cond_wait(&b->wake, &b->lock);
+		if (b->quit)
+			break;
+		b->kicked = false;
+		b->running = true;
+		pthread_mutex_unlock(&b->lock);
+		serve_queue(b);
+		pthread_mutex_lock(&b->lock);
+		b->running = false;
+		pthread_cond_broadcast(&b->idle);
+	}
+	pthread_mutex_unlock(&b->lock);
+	return NULL;
+}
+
+/* Main thread, transport lock held: hand the queue to the worker. */
 static void blk_notify(void *dev, struct virtio_mmio *t, unsigned q)
 {
 	struct virtio_blk *b = dev;
-	struct virtq_chain c;
 
-	while (virtio_mmio_pop(t, q, &c)) {
-		uint32_t written = 0;
-		uint8_t status;
-
-		/* No writable byte for the status: nothing can be reported. */
-		if (!c.writable || c.seg[c.nseg - 1].write == false) {
+	(void)q; /* one queue */
+	b->t = t;
+	/* Started here, not at open: this runs after the seccomp filter is
+	 * installed, so the worker inherits it. */
+	if (!b->worker_started) {
+		if (pthread_create(&b->worker, NULL, worker, b)) {
 			virtio_mmio_fail(t);
 			return;
 		}
-		status = handle(b, &c, &written);
-		c.seg[c.nseg - 1].host[c.seg[c.nseg - 1].len - 1] = status;
-		virtio_mmio_push(t, q, c.head, written + 1);
+		b->worker_started = true;
 	}
+	pthread_mutex_lock(&b->lock);
+	b->kicked = true;
+	pthread_cond_signal(&b->wake);
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* Transport lock held (any thread): what was taken so far is dropped,
+ * and the request in flight is waited for. */
+static void blk_quiesce(struct virtio_blk *b)
+{
+	b->generation++;
+	pthread_mutex_lock(&b->lock);
+	while (b->busy)
+		pthread_cond_wait(&b->idle, &b->lock);
+	pthread_mutex_unlock(&b->lock);
+}
+
+static void blk_stop(void *dev, unsigned q)
+{
+	(void)q;
+	blk_quiesce(dev);
+}
+
+static void blk_reset(void *dev)
+{
+	blk_quiesce(dev);
+}
+
+void virtio_blk_drain(struct virtio_blk *b)
+{
+	pthread_mutex_lock(&b->lock);
+	while (b->worker_started && (b->kicked || b->running))
+		pthread_cond_wait(&b->idle, &b->lock);
+	pthread_mutex_unlock(&b->lock);
 }
 
 const struct virtio_backend virtio_blk_backend = {
@@ -134,6 +248,8 @@ const struct virtio_backend virtio_blk_backend = {
 	.config_size = sizeof(struct virtio_blk_config),
 	.config_read = blk_config,
 	.notify = blk_notify,
+	.stop = blk_stop,
+	.reset = blk_reset,
 };
 
 const struct virtio_backend virtio_blk_ro_backend = {
@@ -144,10 +260,39 @@ const struct virtio_backend virtio_blk_ro_backend = {
 	.config_size = sizeof(struct virtio_blk_config),
 	.config_read = blk_config,
 	.notify = blk_notify,
+	.stop = blk_stop,
+	.reset = blk_reset,
 };
+
+const struct virtio_blk_io virtio_blk_host_io = { preadv, pwritev, fdatasync };
+
+void virtio_blk_attach_fd(struct virtio_blk *b, int fd, uint64_t sectors, bool readonly)
+{
+	memset(b, 0, sizeof(*b));
+	b->fd = fd;
+	b->capacity = sectors;
+	b->readonly = readonly;
+	b->io = &virtio_blk_host_io;
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->wake, NULL);
+	pthread_cond_init(&b->idle, NULL);
+}
+
+static void stop_worker(struct virtio_blk *b)
+{
+	if (!b->worker_started)
+		return;
+	pthread_mutex_lock(&b->lock);
+	b->quit = true;
+	pthread_cond_signal(&b->wake);
+	pthread_mutex_unlock(&b->lock);
+	pthread_join(b->worker, NULL);
+	b->worker_started = false;
+}
 
 void virtio_blk_close(struct virtio_blk *b)
 {
+	stop_worker(b);
 	if (b->fd >= 0)
 		close(b->fd);
 	b->fd = -1;
@@ -160,8 +305,7 @@ int virtio_blk_open(struct virtio_blk *b, const char *path, const char *id, bool
 	uint64_t size = 0;
 	struct stat st;
 
-	memset(b, 0, sizeof(*b));
-	b->fd = -1;
+	virtio_blk_attach_fd(b, -1, 0, readonly);
 	if (cache && (!strcmp(cache, "writethrough") || !strcmp(cache, "directsync")))
 		flags |= O_DSYNC;
 	else if (cache && strcmp(cache, "writeback") && strcmp(cache, "none") && strcmp(cache, "unsafe")) {
@@ -188,7 +332,6 @@ int virtio_blk_open(struct virtio_blk *b, const char *path, const char *id, bool
 		return -EINVAL;
 	}
 	b->capacity = (S_ISBLK(st.st_mode) ? size : (uint64_t)st.st_size) / SECTOR;
-	b->readonly = readonly;
 	snprintf(b->serial, sizeof(b->serial), "%s", id ? id : "");
 	return 0;
 }
