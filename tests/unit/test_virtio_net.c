@@ -149,6 +149,22 @@ static void test_stopped_receive_queue_gets_no_frame(void)
 	stop();
 }
 
+/* A device the guest broke (NEEDS_RESET) leaves the tap's frames where
+ * they are and stops watching it: the event loop must not spin on it. */
+static void test_failed_device_stops_watching_the_tap(void)
+{
+	struct vd_buf bad = { VD_RAM - 8, 64, false };
+
+	start();
+	CHECK_EQ(vd_request(&d, TXQ, &bad, 1), -1);
+	CHECK(vd_read(&d, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	send_frame(0x33, 64);
+	evloop_run_once(&d.loop, 0);
+	CHECK_EQ(evloop_run_once(&d.loop, 0), 0);
+	CHECK_EQ(net.rx_packets, 0);
+	stop();
+}
+
 static void test_mac_parser(void)
 {
 	uint8_t m[6];
@@ -170,6 +186,7 @@ int main(void)
 	RUN(test_buffer_waits_for_a_frame);
 	RUN(test_receive_without_writable_buffer_drops_nothing_else);
 	RUN(test_stopped_receive_queue_gets_no_frame);
+	RUN(test_failed_device_stops_watching_the_tap);
 	RUN(test_mac_parser);
 	return check_summary("virtio_net");
 }

@@ -93,6 +93,8 @@ static void on_tap(void *ctx, uint32_t events)
 	virtio_mmio_lock(n->t);
 	if (virtio_mmio_live(n->t))
 		receive(n, n->t);
+	else
+		set_rx_polling(n, false); /* failed: the tap would stay readable forever */
 	virtio_mmio_unlock(n->t);
 }
 
