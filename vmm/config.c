@@ -9,7 +9,8 @@
 
 #include "config.h"
 
-#define MAX_CPUS 255 /* MP table APIC IDs are 8-bit */
+#define MAX_CPUS 255    /* MP table APIC IDs are 8-bit */
+#define MAX_APIC_ID 254 /* and 255 is the broadcast ID (QEMU needs x2APIC above) */
 
 const char config_usage[] =
 	"usage: mvm [options]\n"
@@ -51,6 +52,7 @@ void config_defaults(struct vm_config *c)
 	memset(c, 0, sizeof(*c));
 	c->ram_size = 128ULL << 20;
 	c->cpus = c->maxcpus = 1;
+	c->topo = (struct cpu_topology){ 1, 1, 1 };
 	c->append = "";
 	c->serial = SERIAL_STDIO;
 	c->isa_serial = true;
@@ -240,15 +242,33 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
 	return 0;
 }
 
+static unsigned *smp_key(struct smp_opts *s, const char *key)
+{
+	if (!strcmp(key, "cpus"))
+		return &s->cpus;
+	if (!strcmp(key, "maxcpus"))
+		return &s->maxcpus;
+	if (!strcmp(key, "sockets"))
+		return &s->sockets;
+	if (!strcmp(key, "dies"))
+		return &s->dies;
+	if (!strcmp(key, "cores"))
+		return &s->cores;
+	if (!strcmp(key, "threads"))
+		return &s->threads;
+	return NULL;
+}
+
+/* Record the keys; resolve_smp() works out the topology once all -smp are read. */
 static int parse_smp(struct vm_config *c, char *arg, char *err, size_t len)
 {
-	unsigned cpus = 0, maxcpus = 0, topo = 1, n;
 	char *cur = arg, *item;
 	bool first = true;
 
 	while ((item = next_item(&cur))) {
 		char *v = split_kv(item);
 		const char *key = item;
+		unsigned *slot, n;
 
 		if (first && !v) {
 			v = item;
@@ -257,26 +277,79 @@ static int parse_smp(struct vm_config *c, char *arg, char *err, size_t len)
 		first = false;
 		if (!v || parse_uint(v, UINT32_MAX, &n))
 			return fail(err, len, "-smp: bad value in '%s'", item);
+		slot = smp_key(&c->smp, key);
+		if (!slot)
+			return fail(err, len, "-smp: unknown option '%s'", key);
 		if (n > MAX_CPUS)
 			return fail(err, len, "-smp: %s=%u, microvm has at most %u CPUs", key, n, MAX_CPUS);
-		if (!strcmp(key, "cpus"))
-			cpus = n;
-		else if (!strcmp(key, "maxcpus"))
-			maxcpus = n;
-		else if (!strcmp(key, "sockets") || !strcmp(key, "cores") ||
-			 !strcmp(key, "threads") || !strcmp(key, "dies"))
-			topo *= n;
-		else
-			return fail(err, len, "-smp: unknown option '%s'", key);
+		*slot = n;
 	}
-	if (!cpus)
-		cpus = topo;
-	if (!maxcpus)
-		maxcpus = cpus > topo ? cpus : topo;
-	if (cpus > maxcpus || maxcpus > MAX_CPUS)
-		return fail(err, len, "-smp: cpus (%u) exceeds maxcpus (%u)", cpus, maxcpus);
-	c->cpus = cpus;
-	c->maxcpus = maxcpus;
+	return 0;
+}
+
+static unsigned or_one(unsigned v)
+{
+	return v ? v : 1;
+}
+
+/* QEMU's rule (6.2+) for what -smp leaves out: with no CPU count, 1 of
+ * each; else the cores, then the sockets, then the threads that make up
+ * maxcpus (a split that does not divide evenly fails the product check). */
+static void fill_topology(struct smp_opts *s)
+{
+	unsigned max = s->maxcpus ? s->maxcpus : s->cpus;
+
+	if (!max) {
+		s->sockets = or_one(s->sockets);
+		s->cores = or_one(s->cores);
+		s->threads = or_one(s->threads);
+		return;
+	}
+	if (!s->cores) {
+		s->sockets = or_one(s->sockets);
+		s->threads = or_one(s->threads);
+		s->cores = max / (s->sockets * s->threads);
+	} else if (!s->sockets) {
+		s->threads = or_one(s->threads);
+		s->sockets = max / (s->cores * s->threads);
+	}
+	if (!s->threads)
+		s->threads = max / (s->sockets * s->cores);
+}
+
+/* The vCPU counts and topology from -smp, refused as QEMU would refuse
+ * them, and where an APIC ID would not fit microvm's 8 bits. */
+static int resolve_smp(struct vm_config *c, char *err, size_t len)
+{
+	struct smp_opts s = c->smp;
+	unsigned long long total; /* factors are at most 255: no overflow */
+	struct cpu_topology t;
+	unsigned last_id;
+
+	if (s.dies > 1)
+		return fail(err, len, "-smp: dies=%u, microvm has one die per socket", s.dies);
+	fill_topology(&s);
+	total = (unsigned long long)s.sockets * s.cores * s.threads;
+	if (!s.maxcpus && !s.cpus && total > MAX_CPUS)
+		return fail(err, len, "-smp: %llu CPUs, microvm has at most %u CPUs", total, MAX_CPUS);
+	if (!s.maxcpus)
+		s.maxcpus = s.cpus ? s.cpus : (unsigned)total;
+	if (!s.cpus)
+		s.cpus = s.maxcpus;
+	if (total != s.maxcpus)
+		return fail(err, len, "-smp: sockets (%u) * cores (%u) * threads (%u) != maxcpus (%u)",
+			    s.sockets, s.cores, s.threads, s.maxcpus);
+	if (s.cpus > s.maxcpus)
+		return fail(err, len, "-smp: cpus (%u) exceeds maxcpus (%u)", s.cpus, s.maxcpus);
+	t = (struct cpu_topology){ s.sockets, s.cores, s.threads };
+	last_id = cpu_topology_apic_id(&t, s.maxcpus - 1);
+	if (last_id > MAX_APIC_ID)
+		return fail(err, len, "-smp: sockets=%u,cores=%u,threads=%u numbers APIC IDs up to %u; "
+			    "microvm's end at %u (8-bit xAPIC IDs)", s.sockets, s.cores, s.threads,
+			    last_id, MAX_APIC_ID);
+	c->cpus = s.cpus;
+	c->maxcpus = s.maxcpus;
+	c->topo = t;
 	return 0;
 }
 
@@ -690,6 +763,8 @@ static int check(struct vm_config *c, char *err, size_t len)
 {
 	if (c->help || c->version)
 		return 0;
+	if (resolve_smp(c, err, len))
+		return -1;
 	if (!c->kernel && !c->bios)
 		return fail(err, len, "nothing to boot: give -kernel or -bios");
 	if (c->initrd && !c->kernel)

@@ -33,14 +33,22 @@ struct device_cfg {
 	const char *drive, *netdev, *chardev, *mac, *serial;
 };
 
+/* -smp as given, 0 for a key left out; every -smp merges into it (a key's
+ * last value wins, as in QEMU's keyval parser). */
+struct smp_opts {
+	unsigned cpus, maxcpus, sockets, dies, cores, threads;
+};
+
 enum onoffauto { ONOFFAUTO_AUTO, ONOFFAUTO_ON, ONOFFAUTO_OFF };
 enum irqchip_mode { IRQCHIP_SPLIT, IRQCHIP_ON };
 enum serial_backend { SERIAL_STDIO, SERIAL_NULL, SERIAL_FILE, SERIAL_NONE };
 
 struct vm_config {
 	uint64_t ram_size; /* bytes */
-	unsigned cpus;
+	unsigned cpus;		   /* vCPUs at start: 1 <= cpus <= maxcpus <= 255 */
 	unsigned maxcpus;
+	struct cpu_topology topo;  /* sockets * cores * threads == maxcpus, APIC IDs < 255 */
+	struct smp_opts smp;	   /* what -smp said; config_parse() derives the three above */
 	const char *kernel;
 	const char *initrd;
 	const char *append;

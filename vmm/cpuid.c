@@ -78,40 +78,142 @@ bool cpuid_apply_feature(struct kvm_cpuid2 *cpuid, const char *name, bool on)
 	return true;
 }
 
-/* Topology: all vCPUs are cores of one package, one thread each. */
-static void set_leaf_b(struct kvm_cpuid_entry2 *e, unsigned apic_id, unsigned ncpus, unsigned shift)
+/* ---- topology ---- */
+
+/* Bits needed to number (n) things: the width of an APIC ID field. */
+static unsigned field_width(unsigned n)
 {
-	e->edx = apic_id;
+	unsigned bits = 0;
+
+	while (bits < 31 && (1u << bits) < n)
+		bits++;
+	return bits;
+}
+
+static unsigned min_u(unsigned a, unsigned b)
+{
+	return a < b ? a : b;
+}
+
+/* One vCPU's place in the topology, and the APIC ID layout. */
+struct vcpu_place {
+	unsigned apic_id, core, socket; /* core: its number within the socket */
+	unsigned core_shift;		/* APIC ID bits below the core field (threads) */
+	unsigned pkg_shift;		/* APIC ID bits below the socket field */
+	unsigned threads, per_pkg;	/* logical processors per core, per socket */
+};
+
+static struct vcpu_place place_of(const struct cpu_topology *t, unsigned index)
+{
+	struct vcpu_place p = {
+		.core = index / t->threads % t->cores,
+		.socket = index / t->threads / t->cores,
+		.core_shift = field_width(t->threads),
+		.threads = t->threads,
+		.per_pkg = t->threads * t->cores,
+	};
+
+	p.pkg_shift = p.core_shift + field_width(t->cores);
+	p.apic_id = p.socket << p.pkg_shift | p.core << p.core_shift | index % t->threads;
+	return p;
+}
+
+unsigned cpu_topology_apic_id(const struct cpu_topology *t, unsigned index)
+{
+	return place_of(t, index).apic_id;
+}
+
+/* Leaf 1: the 8-bit APIC ID, and the IDs a package spans; 8 bits cannot
+ * say 256, and 255 rounds up to the same shift (SDM; QEMU saturates too). */
+static void set_leaf_1(struct kvm_cpuid_entry2 *e, const struct vcpu_place *p)
+{
+	uint32_t ids = min_u(1u << p->pkg_shift, 255);
+
+	e->ebx = (e->ebx & 0xffff) | (p->apic_id & 0xff) << 24 | ids << 16;
+	if (p->per_pkg > 1)
+		e->edx |= 1u << 28; /* HTT: more than one logical processor per package */
+	else
+		e->edx &= ~(1u << 28);
+}
+
+/* Leaves 4 and 0x8000001d, EAX[25:14]: the IDs sharing this cache, L1 and
+ * L2 within a core, L3 within a socket (the host's sharing would group
+ * vCPUs that are not siblings). */
+static void set_cache_sharing(struct kvm_cpuid_entry2 *e, const struct vcpu_place *p)
+{
+	unsigned level = (e->eax >> 5) & 7;
+	uint32_t ids = 1u << (level <= 2 ? p->core_shift : p->pkg_shift);
+
+	e->eax = (e->eax & ~(0xfffu << 14)) | (min_u(ids, 4096) - 1) << 14;
+}
+
+/* Leaf 4 (Intel caches); its subleaf with cache type 0 ends the list and
+ * stays as it is. */
+static void set_leaf_4(struct kvm_cpuid_entry2 *e, const struct vcpu_place *p)
+{
+	/* EAX[31:26]: core IDs per package - 1, in 6 bits: 64 at most. */
+	uint32_t cores = min_u(1u << (p->pkg_shift - p->core_shift), 64);
+
+	if (!(e->eax & 0x1f))
+		return;
+	set_cache_sharing(e, p);
+	e->eax = (e->eax & 0x03ffffff) | (cores - 1) << 26;
+}
+
+/* Leaves 0xb and 0x1f: SMT level, core level (shifting out the whole
+ * package, as there is no die level), then the end of the list. */
+static void set_ext_level(struct kvm_cpuid_entry2 *e, const struct vcpu_place *p)
+{
+	e->edx = p->apic_id;
 	if (e->index == 0) {
-		e->eax = 0;
-		e->ebx = 1;
-		e->ecx = (1u << 8); /* level 0: SMT */
+		e->eax = p->core_shift;
+		e->ebx = p->threads;
+		e->ecx = 1u << 8;
 	} else if (e->index == 1) {
-		e->eax = shift;
-		e->ebx = ncpus;
-		e->ecx = (2u << 8) | 1; /* level 1: core */
+		e->eax = p->pkg_shift;
+		e->ebx = p->per_pkg;
+		e->ecx = 2u << 8 | 1;
 	} else {
 		e->eax = e->ebx = 0;
-		e->ecx = e->index; /* invalid level: end of the list */
+		e->ecx = e->index & 0xff; /* level type 0: invalid, the end */
 	}
 }
 
-void cpuid_set_topology(struct kvm_cpuid2 *cpuid, unsigned apic_id, unsigned ncpus)
+/* AMD's 0x80000008 ECX: threads per package - 1 (NC) and the APIC ID
+ * bits below the package (ApicIdSize); reserved (zero) on Intel, where
+ * the guest ignores them. */
+static void set_amd_package(struct kvm_cpuid_entry2 *e, const struct vcpu_place *p)
 {
-	unsigned shift = 0;
+	e->ecx = (e->ecx & ~0xf0ffu) | p->pkg_shift << 12 | (p->per_pkg - 1);
+}
 
-	while ((1u << shift) < ncpus)
-		shift++;
+/* AMD's 0x8000001e: extended APIC ID; threads per core - 1 and core ID;
+ * one node per socket.  KVM leaves it zero, as if every vCPU were APIC 0. */
+static void set_amd_ids(struct kvm_cpuid_entry2 *e, const struct vcpu_place *p)
+{
+	e->eax = p->apic_id;
+	e->ebx = (e->ebx & ~0xffffu) | (p->threads - 1) << 8 | (p->core & 0xff);
+	e->ecx = (e->ecx & ~0x7ffu) | (p->socket & 0xff);
+}
+
+void cpuid_set_topology(struct kvm_cpuid2 *cpuid, const struct cpu_topology *t, unsigned index)
+{
+	struct vcpu_place p = place_of(t, index);
+
 	for (uint32_t i = 0; i < cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
 
-		if (e->function == 1) {
-			e->ebx = (e->ebx & 0xffff) | (apic_id << 24) | ((1u << shift) << 16);
-			e->edx = ncpus > 1 ? e->edx | (1u << 28) : e->edx & ~(1u << 28); /* HTT */
-		} else if (e->function == 4) {
-			e->eax = (e->eax & 0x03ffffff) | (((1u << shift) - 1) << 26);
-		} else if (e->function == 0xb || e->function == 0x1f) {
-			set_leaf_b(e, apic_id, ncpus, shift);
+		switch (e->function) {
+		case 1: set_leaf_1(e, &p); break;
+		case 4: set_leaf_4(e, &p); break;
+		case 0xb: case 0x1f: set_ext_level(e, &p); break;
+		case 0x80000008: set_amd_package(e, &p); break;
+		case 0x8000001d:
+			if (e->eax & 0x1f)
+				set_cache_sharing(e, &p);
+			break;
+		case 0x8000001e: set_amd_ids(e, &p); break;
+		default: break;
 		}
 	}
 }

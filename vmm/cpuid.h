@@ -21,9 +21,27 @@ bool cpuid_feature_known(const char *name);
 /* Set or clear feature (name) in every matching entry; false if unknown. */
 bool cpuid_apply_feature(struct kvm_cpuid2 *cpuid, const char *name, bool on);
 
-/* Identity and topology of vCPU (apic_id) of (ncpus): APIC IDs in leaves 1,
- * 0xb and 0x1f, one package of ncpus single-thread cores (leaves 1, 4, 0xb). */
-void cpuid_set_topology(struct kvm_cpuid2 *cpuid, unsigned apic_id, unsigned ncpus);
+/*
+ * How -smp splits the vCPUs, every count at least 1.  There is no die
+ * level: QEMU's microvm has one die per socket.  vCPU (index) is thread
+ * index % threads of core index / threads % cores of socket
+ * index / (threads * cores), QEMU's order.
+ */
+struct cpu_topology {
+	unsigned sockets, cores, threads;
+};
+
+/* The APIC ID of vCPU (index): its socket, core and thread numbers packed
+ * in fields just wide enough for the counts (QEMU's and the SDM's layout),
+ * so IDs have holes when cores or threads are not powers of two. */
+unsigned cpu_topology_apic_id(const struct cpu_topology *t, unsigned index);
+
+/* Identity and topology of vCPU (index) of (t): its APIC ID in leaves 1,
+ * 0xb, 0x1f and 0x8000001e; the field widths and counts of (t) in leaves 1,
+ * 4, 0xb, 0x1f, 0x80000008 and 0x8000001e; which vCPUs share each cache in
+ * leaves 4 and 0x8000001d (L1 and L2 per core, L3 per socket).  The APIC ID
+ * must fit leaf 1's 8 bits (config_parse() refuses -smp where it does not). */
+void cpuid_set_topology(struct kvm_cpuid2 *cpuid, const struct cpu_topology *t, unsigned index);
 
 /* Platform adjustments: TSC-deadline timer when KVM emulates it, no
  * extended MSI destination IDs. */

@@ -451,7 +451,9 @@ static int write_mptable(struct microvm *m)
 	__asm__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(1), "c"(0));
 	(void)ebx;
 	(void)ecx;
-	return mptable_write(&m->mem, m->ncpus, (uint8_t)m->ncpus, eax, edx);
+	/* vCPUs are cores of one socket, APIC ID = index (vcpu.c's CPUID) */
+	return mptable_write(&m->mem, &(struct cpu_topology){ 1, m->ncpus, 1 }, m->ncpus,
+			     (uint8_t)m->ncpus, eax, edx);
 }
 
 /* Read -kernel and -initrd (if any) into mvm's own copies. */

@@ -32,7 +32,7 @@ static int setup_cpuid(struct vcpu *v, struct vm *vm, unsigned ncpus,
 		err = -errno;
 		goto out;
 	}
-	cpuid_set_topology(cpuid, v->index, ncpus);
+	cpuid_set_topology(cpuid, &(struct cpu_topology){ 1, ncpus, 1 }, v->index);
 	cpuid_set_platform(cpuid, ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0);
 	for (unsigned i = 0; i < nreq; i++)
 		cpuid_apply_feature(cpuid, req[i].name, req[i].on);

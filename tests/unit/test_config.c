@@ -1,4 +1,6 @@
 /* test_config.c: the QEMU-compatible command line, good and bad. */
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -11,7 +13,7 @@ static char err[256];
 static int parse(const char *const *args)
 {
 	char *argv[64] = { (char *)"mvm" };
-	static char store[64][256];
+	static char store[64][512];
 	int argc = 1;
 
 	for (; args[argc - 1]; argc++) {
@@ -122,6 +124,139 @@ static void test_config_smp(void)
 	CHECK(PARSE("-smp", "300", "-kernel", "k") != 0);
 	CHECK(PARSE("-smp", "2,books=1", "-kernel", "k") != 0);
 	CHECK(strstr(err, "'books'"));
+}
+
+static bool topo_is(unsigned sockets, unsigned cores, unsigned threads)
+{
+	return c.topo.sockets == sockets && c.topo.cores == cores && c.topo.threads == threads;
+}
+
+static void test_config_smp_every_count_up_to_255(void)
+{
+	unsigned bad = 0;
+
+	for (unsigned n = 1; n <= 255; n++) {
+		char arg[8];
+
+		snprintf(arg, sizeof(arg), "%u", n);
+		bad += PARSE("-smp", arg, "-kernel", "k") != 0 || c.cpus != n || c.maxcpus != n ||
+		       c.topo.sockets != 1 || c.topo.cores != n || c.topo.threads != 1;
+	}
+	CHECK_EQ(bad, 0);
+}
+
+/* QEMU's keyval parser keeps the last value of a repeated key: the product
+ * of the topology is never a product of repeats (2^33 wrapped to 0 CPUs). */
+static void test_config_smp_repeated_key_takes_the_last_value(void)
+{
+	char arg[400] = "";
+
+	for (int i = 0; i < 33; i++)
+		strcat(arg, i ? ",sockets=2" : "sockets=2");
+	CHECK_EQ(PARSE("-smp", arg, "-kernel", "k"), 0);
+	CHECK_EQ(c.cpus, 2);
+	CHECK_EQ(c.maxcpus, 2);
+	CHECK(topo_is(2, 1, 1));
+	CHECK_EQ(PARSE("-smp", "cores=200,threads=2,cores=3", "-kernel", "k"), 0);
+	CHECK_EQ(c.cpus, 6);
+	CHECK(topo_is(1, 3, 2));
+	CHECK_EQ(PARSE("-smp", "4,cpus=2", "-kernel", "k"), 0);
+	CHECK_EQ(c.cpus, 2);
+}
+
+/* QEMU (6.2+) fills in what -smp leaves out, cores first, over maxcpus. */
+static void test_config_smp_topology_as_qemu_computes_it(void)
+{
+	CHECK_EQ(PARSE("-smp", "maxcpus=8", "-kernel", "k"), 0);
+	CHECK_EQ(c.cpus, 8);
+	CHECK(topo_is(1, 8, 1));
+	CHECK_EQ(PARSE("-smp", "4,maxcpus=8,sockets=2", "-kernel", "k"), 0);
+	CHECK_EQ(c.cpus, 4);
+	CHECK_EQ(c.maxcpus, 8);
+	CHECK(topo_is(2, 4, 1));
+	CHECK_EQ(PARSE("-smp", "cpus=200,sockets=2,cores=50,threads=2", "-kernel", "k"), 0);
+	CHECK_EQ(c.cpus, 200);
+	CHECK(topo_is(2, 50, 2));
+	CHECK_EQ(PARSE("-smp", "2,threads=2", "-kernel", "k"), 0);
+	CHECK_EQ(c.cpus, 2);
+	CHECK(topo_is(1, 1, 2));
+	CHECK_EQ(PARSE("-smp", "6,dies=1,sockets=2", "-kernel", "k"), 0);
+	CHECK_EQ(c.cpus, 6);
+	CHECK(topo_is(2, 3, 1));
+	CHECK_EQ(PARSE("-smp", "8,cores=2", "-kernel", "k"), 0);
+	CHECK(topo_is(4, 2, 1));
+	CHECK_EQ(PARSE("-smp", "8,sockets=2,cores=2", "-kernel", "k"), 0);
+	CHECK(topo_is(2, 2, 2));
+	CHECK_EQ(PARSE("-smp", "sockets=2,threads=2", "-kernel", "k"), 0);
+	CHECK_EQ(c.cpus, 4);
+	CHECK(topo_is(2, 1, 2));
+	CHECK_EQ(PARSE("-smp", "", "-kernel", "k"), 0);
+	CHECK_EQ(c.cpus, 1);
+	/* -smp given twice: the keys merge, the later value wins */
+	CHECK_EQ(PARSE("-smp", "4", "-smp", "sockets=2", "-kernel", "k"), 0);
+	CHECK_EQ(c.cpus, 4);
+	CHECK(topo_is(2, 2, 1));
+}
+
+/* The APIC ID of the last of (n) vCPUs of sockets (s), cores (co), threads
+ * (th): fields as wide as the counts need. */
+static unsigned last_apic_id(unsigned s, unsigned co, unsigned th)
+{
+	unsigned n = s * co * th - 1, tb = 0, cb = 0;
+
+	while ((1u << tb) < th)
+		tb++;
+	while ((1u << cb) < co)
+		cb++;
+	return (n / (co * th)) << (tb + cb) | (n / th % co) << tb | n % th;
+}
+
+/* Every split of up to 255 vCPUs is taken exactly when its APIC IDs fit
+ * below 255, and then as given. */
+static void test_config_smp_every_split(void)
+{
+	unsigned wrong = 0, taken = 0;
+
+	for (unsigned s = 1; s <= 255; s++)
+		for (unsigned co = 1; s * co <= 255; co++)
+			for (unsigned th = 1; s * co * th <= 255; th++) {
+				bool fits = last_apic_id(s, co, th) <= 254;
+				char arg[64];
+				int r;
+
+				snprintf(arg, sizeof(arg), "sockets=%u,cores=%u,threads=%u", s, co, th);
+				r = PARSE("-smp", arg, "-kernel", "k");
+				wrong += fits ? r != 0 || c.cpus != s * co * th || !topo_is(s, co, th)
+					      : r == 0 || !strstr(err, "APIC ID");
+				taken += r == 0;
+			}
+	CHECK_EQ(wrong, 0);
+	CHECK(taken > 1000);
+}
+
+static void test_config_smp_bad_topologies_name_the_problem(void)
+{
+	/* 5 CPUs do not split into 2 sockets of whole cores */
+	CHECK(PARSE("-smp", "5,sockets=2", "-kernel", "k") != 0);
+	CHECK(strstr(err, "-smp"));
+	CHECK(PARSE("-smp", "8,sockets=2,cores=2,threads=3", "-kernel", "k") != 0);
+	CHECK(strstr(err, "-smp"));
+	CHECK(PARSE("-smp", "2,sockets=4", "-kernel", "k") != 0);
+	/* microvm, like QEMU's, has one die per socket */
+	CHECK(PARSE("-smp", "4,dies=2", "-kernel", "k") != 0);
+	CHECK(strstr(err, "dies"));
+	CHECK(PARSE("-smp", "sockets=0", "-kernel", "k") != 0);
+	CHECK(PARSE("-smp", "2,maxcpus=0", "-kernel", "k") != 0);
+	/* 5 sockets of 51 cores: core IDs take 6 bits, the last APIC ID is 306 */
+	CHECK(PARSE("-smp", "255,sockets=5,cores=51", "-kernel", "k") != 0);
+	CHECK(strstr(err, "-smp") && strstr(err, "APIC ID"));
+	CHECK(PARSE("-smp", "cpus=2,maxcpus=255,sockets=5,cores=51", "-kernel", "k") != 0);
+	CHECK(strstr(err, "APIC ID"));
+	/* 2 sockets of 127 threads: the second socket starts at APIC ID 128 */
+	CHECK_EQ(PARSE("-smp", "254,sockets=2,threads=127", "-kernel", "k"), 0);
+	CHECK(PARSE("-smp", "254,sockets=2,cores=127,threads=1,maxcpus=254", "-kernel", "k") == 0);
+	CHECK(PARSE("-smp", "300", "-kernel", "k") != 0);
+	CHECK(strstr(err, "at most 255 CPUs"));
 }
 
 static void test_config_cpu_features(void)
@@ -263,6 +398,11 @@ int main(void)
 	RUN(test_config_bad_machine_options_name_the_problem);
 	RUN(test_config_sizes);
 	RUN(test_config_smp);
+	RUN(test_config_smp_every_count_up_to_255);
+	RUN(test_config_smp_repeated_key_takes_the_last_value);
+	RUN(test_config_smp_topology_as_qemu_computes_it);
+	RUN(test_config_smp_bad_topologies_name_the_problem);
+	RUN(test_config_smp_every_split);
 	RUN(test_config_cpu_features);
 	RUN(test_config_serial_backends);
 	RUN(test_config_nodefaults_without_serial_has_no_serial);

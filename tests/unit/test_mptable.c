@@ -3,6 +3,7 @@
 
 #include "boot/mptable.h"
 #include "check.h"
+#include "cpuid.h"
 
 static uint8_t sum(const uint8_t *p, size_t n)
 {
@@ -14,6 +15,7 @@ static uint8_t sum(const uint8_t *p, size_t n)
 }
 
 static struct guest_mem mem;
+static const struct cpu_topology two = { 1, 2, 1 };
 
 static const uint8_t *table(void)
 {
@@ -26,7 +28,7 @@ static void test_mptable_floating_pointer_points_at_valid_config(void)
 	uint32_t config;
 
 	CHECK_EQ(mem_init(&mem, 64 << 20, 0), 0);
-	CHECK_EQ(mptable_write(&mem, 2, 2, 0x806f8, 0x178bfbff), 0);
+	CHECK_EQ(mptable_write(&mem, &two, 2, 2, 0x806f8, 0x178bfbff), 0);
 	mpf = mem_ptr(&mem, MPTABLE_FLOATING, 16);
 	CHECK(!memcmp(mpf, "_MP_", 4));
 	CHECK_EQ(sum(mpf, 16), 0);
@@ -45,7 +47,7 @@ static void test_mptable_entries_for_two_cpus(void)
 	uint16_t len, count;
 
 	CHECK_EQ(mem_init(&mem, 64 << 20, 0), 0);
-	CHECK_EQ(mptable_write(&mem, 2, 2, 0x806f8, 0x178bfbff), 0);
+	CHECK_EQ(mptable_write(&mem, &two, 2, 2, 0x806f8, 0x178bfbff), 0);
 	t = table();
 	memcpy(&len, t + 4, 2);
 	memcpy(&count, t + 34, 2);
@@ -76,10 +78,86 @@ static void test_mptable_entries_for_two_cpus(void)
 
 static void test_mptable_255_cpus_fit(void)
 {
+	const struct cpu_topology flat255 = { 1, 255, 1 }, flat256 = { 1, 256, 1 };
+
 	CHECK_EQ(mem_init(&mem, 64 << 20, 0), 0);
-	CHECK_EQ(mptable_write(&mem, 255, 255, 0, 0), 0);
-	CHECK_EQ(mptable_write(&mem, 256, 255, 0, 0), (uint64_t)-22);
-	CHECK_EQ(mptable_write(&mem, 0, 0, 0, 0), (uint64_t)-22);
+	CHECK_EQ(mptable_write(&mem, &flat255, 255, 255, 0, 0), 0);
+	CHECK_EQ(mptable_write(&mem, &flat256, 256, 255, 0, 0), (uint64_t)-22);
+	CHECK_EQ(mptable_write(&mem, &flat255, 0, 0, 0, 0), (uint64_t)-22);
+	mem_free(&mem);
+}
+
+/* The APIC ID CPUID gives vCPU (index) of (t): leaf 1 EBX[31:24]. */
+static unsigned cpuid_apic_id(const struct cpu_topology *t, unsigned index)
+{
+	struct {
+		struct kvm_cpuid2 h;
+		struct kvm_cpuid_entry2 e[1];
+	} c = { .h.nent = 1, .e[0] = { .function = 1 } };
+
+	cpuid_set_topology(&c.h, t, index);
+	return c.e[0].ebx >> 24;
+}
+
+/* Processor entries that do not list the APIC ID their vCPU's CPUID
+ * reports, or get the BSP flag wrong. */
+static unsigned mismatched_cpus(const struct cpu_topology *t, unsigned ncpus)
+{
+	const uint8_t *e = table() + 44;
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < ncpus; i++, e += 20)
+		bad += e[0] != 0 || e[1] != cpuid_apic_id(t, i) || e[3] != (i ? 1 : 3);
+	return bad;
+}
+
+static void test_mptable_apic_ids_match_cpuid_for_every_count(void)
+{
+	unsigned bad_counts = 0;
+
+	CHECK_EQ(mem_init(&mem, 64 << 20, 0), 0);
+	for (unsigned n = 1; n <= 255; n++) {
+		struct cpu_topology t = { 1, n, 1 };
+
+		CHECK_EQ(mptable_write(&mem, &t, n, (uint8_t)n, 0, 0), 0);
+		bad_counts += mismatched_cpus(&t, n) != 0;
+	}
+	CHECK_EQ(bad_counts, 0);
+	mem_free(&mem);
+}
+
+static void test_mptable_apic_ids_match_cpuid_for_splits(void)
+{
+	static const struct cpu_topology splits[] = {
+		{ 2, 3, 1 }, { 2, 3, 2 }, { 2, 50, 2 }, { 1, 100, 2 }, { 2, 2, 63 }, { 255, 1, 1 },
+		{ 1, 1, 255 }, { 3, 7, 3 },
+	};
+
+	CHECK_EQ(mem_init(&mem, 64 << 20, 0), 0);
+	for (unsigned i = 0; i < sizeof(splits) / sizeof(splits[0]); i++) {
+		const struct cpu_topology *t = &splits[i];
+		unsigned n = t->sockets * t->cores * t->threads;
+
+		CHECK_EQ(mptable_write(&mem, t, n, 255, 0, 0), 0);
+		CHECK_EQ(mismatched_cpus(t, n), 0);
+		/* the first vCPUs only, as with cpus < maxcpus */
+		CHECK_EQ(mptable_write(&mem, t, n / 2 + 1, 255, 0, 0), 0);
+		CHECK_EQ(mismatched_cpus(t, n / 2 + 1), 0);
+	}
+	mem_free(&mem);
+}
+
+/* An ID the table cannot hold, or two APICs with one ID, is refused. */
+static void test_mptable_refuses_ids_that_collide_or_overflow(void)
+{
+	CHECK_EQ(mem_init(&mem, 64 << 20, 0), 0);
+	/* 5 sockets of 51 cores: the last APIC ID is 4 << 6 | 50 = 306 */
+	CHECK_EQ(mptable_write(&mem, &(struct cpu_topology){ 5, 51, 1 }, 255, 255, 0, 0),
+		 (uint64_t)-22);
+	CHECK_EQ(mptable_write(&mem, &(struct cpu_topology){ 5, 51, 1 }, 200, 255, 0, 0), 0);
+	/* the IOAPIC's ID is a CPU's */
+	CHECK_EQ(mptable_write(&mem, &(struct cpu_topology){ 1, 2, 1 }, 2, 1, 0, 0), (uint64_t)-22);
+	CHECK_EQ(mptable_write(&mem, &(struct cpu_topology){ 1, 0, 1 }, 1, 1, 0, 0), (uint64_t)-22);
 	mem_free(&mem);
 }
 
@@ -88,5 +166,8 @@ int main(void)
 	RUN(test_mptable_floating_pointer_points_at_valid_config);
 	RUN(test_mptable_entries_for_two_cpus);
 	RUN(test_mptable_255_cpus_fit);
+	RUN(test_mptable_apic_ids_match_cpuid_for_every_count);
+	RUN(test_mptable_apic_ids_match_cpuid_for_splits);
+	RUN(test_mptable_refuses_ids_that_collide_or_overflow);
 	return check_summary("mptable");
 }

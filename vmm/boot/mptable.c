@@ -1,5 +1,6 @@
 /* mptable.c: MP 1.4 floating pointer and configuration table (see mptable.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "dev/ioapic.h"
@@ -8,6 +9,7 @@
 #define MP_SPEC_REV 4
 #define LAPIC_BASE 0xfee00000u
 #define LAPIC_VERSION 0x14
+#define MPTABLE_BROADCAST_ID 0xff /* xAPIC: a destination of 255 is every CPU */
 
 enum { ENTRY_CPU = 0, ENTRY_BUS = 1, ENTRY_IOAPIC = 2, ENTRY_IOINT = 3, ENTRY_LINT = 4 };
 enum { INT_INT = 0, INT_NMI = 1, INT_EXTINT = 3 };
@@ -92,15 +94,29 @@ static void put_interrupts(uint8_t **pos, struct mpc_header *h, uint8_t ioapic_i
 	put(pos, &(struct mpc_int){ ENTRY_LINT, INT_NMI, 0, 0, 0, 0xff, 1 }, sizeof(struct mpc_int), h);
 }
 
-int mptable_write(const struct guest_mem *mem, unsigned ncpus, uint8_t ioapic_id,
-		  uint32_t cpuid_1_eax, uint32_t cpuid_1_edx)
+/* Every vCPU has an APIC ID below 255, none of them the IOAPIC's. */
+static bool apic_ids_fit(const struct cpu_topology *topo, unsigned ncpus, uint8_t ioapic_id)
+{
+	if (!topo->sockets || !topo->cores || !topo->threads)
+		return false;
+	for (unsigned i = 0; i < ncpus; i++) {
+		unsigned id = cpu_topology_apic_id(topo, i);
+
+		if (id >= MPTABLE_BROADCAST_ID || id == ioapic_id)
+			return false;
+	}
+	return true;
+}
+
+int mptable_write(const struct guest_mem *mem, const struct cpu_topology *topo, unsigned ncpus,
+		  uint8_t ioapic_id, uint32_t cpuid_1_eax, uint32_t cpuid_1_edx)
 {
 	size_t max = MPTABLE_FLOATING - MPTABLE_CONFIG;
 	uint8_t *base = mem_ptr(mem, MPTABLE_CONFIG, max), *pos;
 	struct mpf *mpf = mem_ptr(mem, MPTABLE_FLOATING, sizeof(*mpf));
 	struct mpc_header *h = (struct mpc_header *)base;
 
-	if (ncpus == 0 || ncpus > MPTABLE_MAX_CPUS)
+	if (ncpus == 0 || ncpus > MPTABLE_MAX_CPUS || !apic_ids_fit(topo, ncpus, ioapic_id))
 		return -EINVAL;
 	if (!base || !mpf)
 		return -EFAULT;
@@ -109,7 +125,7 @@ int mptable_write(const struct guest_mem *mem, unsigned ncpus, uint8_t ioapic_id
 				  .oem = "MVM     ", .product = "MICROVM     ", .lapic = LAPIC_BASE };
 	pos = base + sizeof(*h);
 	for (unsigned i = 0; i < ncpus; i++) {
-		struct mpc_cpu cpu = { ENTRY_CPU, (uint8_t)i, LAPIC_VERSION,
+		struct mpc_cpu cpu = { ENTRY_CPU, (uint8_t)cpu_topology_apic_id(topo, i), LAPIC_VERSION,
 				       (uint8_t)(1 | (i == 0 ? 2 : 0)), cpuid_1_eax, cpuid_1_edx, { 0 } };
 
 		put(&pos, &cpu, sizeof(cpu), h);
