@@ -131,9 +131,16 @@ unit: $(UNIT_BINS)
 FUZZ_CC := clang
 FUZZ_FLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -Ivmm -Iprobes -Itests/fuzz \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS := virtq virtio_mmio fw_cfg serial pic pit rtc ioapic config loader trace_csv
+FUZZ_TARGETS := virtq virtio_mmio fw_cfg serial pic pit rtc ioapic config loader trace_csv \
+	virtio_net virtio_console virtio_rng
 FUZZ_DEPS_virtq := vmm/virtio/queue.c vmm/mem.c
 FUZZ_DEPS_virtio_mmio := vmm/virtio/mmio.c vmm/virtio/queue.c vmm/virtio/blk.c vmm/mem.c \
+	vmm/evloop.c probes/probe.c probes/trace.c probes/phases.c
+FUZZ_DEPS_virtio_net := vmm/virtio/mmio.c vmm/virtio/queue.c vmm/virtio/net.c vmm/mem.c \
+	vmm/evloop.c probes/probe.c probes/trace.c probes/phases.c
+FUZZ_DEPS_virtio_console := vmm/virtio/mmio.c vmm/virtio/queue.c vmm/virtio/console.c \
+	vmm/chardev.c vmm/mem.c vmm/evloop.c probes/probe.c probes/trace.c probes/phases.c
+FUZZ_DEPS_virtio_rng := vmm/virtio/mmio.c vmm/virtio/queue.c vmm/virtio/rng.c vmm/mem.c \
 	vmm/evloop.c probes/probe.c probes/trace.c probes/phases.c
 FUZZ_DEPS_fw_cfg := vmm/dev/fw_cfg.c vmm/mem.c probes/probe.c probes/trace.c probes/phases.c
 FUZZ_DEPS_serial := vmm/dev/serial.c probes/probe.c probes/trace.c probes/phases.c
