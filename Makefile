@@ -132,7 +132,7 @@ FUZZ_CC := clang
 FUZZ_FLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -Ivmm -Iprobes -Itests/fuzz \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_TARGETS := virtq virtio_mmio fw_cfg serial pic pit rtc ioapic config loader trace_csv \
-	bus exit virtio_net virtio_console virtio_rng
+	bus exit irqchip virtio_net virtio_console virtio_rng
 FUZZ_DEPS_virtq := vmm/virtio/queue.c vmm/mem.c
 FUZZ_DEPS_virtio_mmio := vmm/virtio/mmio.c vmm/virtio/queue.c vmm/virtio/blk.c vmm/mem.c \
 	vmm/evloop.c probes/probe.c probes/trace.c probes/phases.c
@@ -154,6 +154,7 @@ FUZZ_DEPS_loader := vmm/boot/linux.c vmm/boot/firmware.c vmm/boot/fwcfg_linux.c 
 FUZZ_DEPS_trace_csv := probes/trace.c probes/phases.c
 FUZZ_DEPS_bus := vmm/bus.c
 FUZZ_DEPS_exit := vmm/exit.c vmm/bus.c
+FUZZ_DEPS_irqchip := vmm/irqchip.c vmm/dev/ioapic.c vmm/dev/pic.c vmm/bus.c vmm/vm.c vmm/log.c
 # make fuzz: each target for FUZZ_RUNS executions or FUZZ_SECONDS, whichever ends first.
 FUZZ_RUNS ?= 1000000
 FUZZ_SECONDS ?= 600

@@ -10,16 +10,37 @@
 
 /* ---- IOAPIC sink: KVM MSI routes, pushed lazily before a delivery ---- */
 
+static int vm_set_routes(void *ctx, const struct kvm_irq_routing_entry *route, unsigned n)
+{
+	struct vm *vm = ctx;
+	/* A union: an array after the flexible one is a GNU extension. */
+	union {
+		struct kvm_irq_routing hdr;
+		uint8_t bytes[sizeof(struct kvm_irq_routing) +
+			      IRQCHIP_NGSI * sizeof(struct kvm_irq_routing_entry)];
+	} table = { .hdr.nr = n };
+
+	if (n > IRQCHIP_NGSI)
+		return -EINVAL;
+	memcpy(table.hdr.entries, route, n * sizeof(*route));
+	return ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &table) ? -errno : 0;
+}
+
+/* An MSI route fires on level 1; there is nothing to lower. */
+static int vm_fire_route(void *ctx, unsigned gsi)
+{
+	struct vm *vm = ctx;
+	struct kvm_irq_level irq = { .irq = gsi, .level = 1 };
+
+	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) ? -errno : 0;
+}
+
 static void push_routes(struct irqchip *c)
 {
-	struct {
-		struct kvm_irq_routing hdr;
-		struct kvm_irq_routing_entry e[IRQCHIP_NGSI];
-	} table = { .hdr.nr = IRQCHIP_NGSI };
+	int err = c->kvm.set_routes(c->kvm.ctx, c->route, IRQCHIP_NGSI);
 
-	memcpy(table.e, c->route, sizeof(c->route));
-	if (ioctl(c->vm->vm_fd, KVM_SET_GSI_ROUTING, &table))
-		log_warn("KVM_SET_GSI_ROUTING failed: %s", strerror(errno));
+	if (err)
+		log_warn("KVM_SET_GSI_ROUTING failed: %s", strerror(-err));
 	c->routes_dirty = false;
 }
 
@@ -41,16 +62,16 @@ static void ioapic_route(void *ctx, unsigned pin, struct ioapic_msi msi)
 static void ioapic_deliver(void *ctx, unsigned pin, struct ioapic_msi msi)
 {
 	struct irqchip *c = ctx;
-	struct kvm_irq_level irq = { .irq = pin, .level = 1 };
+	int err;
 
-	(void)msi;
+	(void)msi; /* KVM has it: ioapic_route() put it in pin's route */
 	pthread_mutex_lock(&c->route_lock);
 	if (c->routes_dirty)
 		push_routes(c);
 	pthread_mutex_unlock(&c->route_lock);
-	/* An MSI route fires on level 1; there is nothing to lower. */
-	if (ioctl(c->vm->vm_fd, KVM_IRQ_LINE, &irq))
-		log_warn("KVM_IRQ_LINE %u failed: %s", pin, strerror(errno));
+	err = c->kvm.fire_route(c->kvm.ctx, pin);
+	if (err)
+		log_warn("KVM_IRQ_LINE %u failed: %s", pin, strerror(-err));
 }
 
 /* ---- PIC output: the boot CPU's ExtINT ---- */
@@ -94,13 +115,19 @@ void irqchip_set_kick(struct irqchip *c, void (*kick)(void *ctx), void *ctx)
 
 /* ---- GSIs ---- */
 
+/* The IOAPIC pin of (gsi): GSI 0 is wired to pin 2 (the IRQ0 override). */
+static unsigned ioapic_pin_of(unsigned gsi)
+{
+	return gsi == 0 ? IRQ0_OVERRIDE_PIN : gsi;
+}
+
 static void split_set_gsi(void *ctx, unsigned gsi, int level)
 {
 	struct irqchip *c = ctx;
 
 	if (gsi < 16 && c->has_pic)
 		pic_set_irq(&c->pic, gsi, level);
-	ioapic_set_irq(&c->ioapic, gsi == 0 ? IRQ0_OVERRIDE_PIN : gsi, level);
+	ioapic_set_irq(&c->ioapic, ioapic_pin_of(gsi), level);
 }
 
 struct irq_line irqchip_line(struct irqchip *c, unsigned gsi)
@@ -117,6 +144,24 @@ static int enable_split(struct vm *vm)
 	return ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) ? -errno : 0;
 }
 
+/* The userspace controllers of split mode, wired to each other and (kvm). */
+static void init_split(struct irqchip *c, bool pic, struct irqchip_kvm kvm)
+{
+	c->kvm = kvm;
+	pthread_mutex_init(&c->route_lock, NULL);
+	ioapic_init(&c->ioapic, (struct ioapic_sink){ ioapic_route, ioapic_deliver, c });
+	c->has_pic = pic;
+	if (pic)
+		pic_init(&c->pic, (struct pic_output){ pic_output_changed, c });
+}
+
+void irqchip_init_split(struct irqchip *c, bool pic, struct irqchip_kvm kvm)
+{
+	memset(c, 0, sizeof(*c));
+	c->mode = IRQCHIP_SPLIT;
+	init_split(c, pic, kvm);
+}
+
 int irqchip_create(struct irqchip *c, struct vm *vm, enum irqchip_mode mode, bool pic,
 		   bool kernel_pit)
 {
@@ -130,11 +175,7 @@ int irqchip_create(struct irqchip *c, struct vm *vm, enum irqchip_mode mode, boo
 	err = enable_split(vm);
 	if (err)
 		return err;
-	pthread_mutex_init(&c->route_lock, NULL);
-	ioapic_init(&c->ioapic, (struct ioapic_sink){ ioapic_route, ioapic_deliver, c });
-	c->has_pic = pic;
-	if (pic)
-		pic_init(&c->pic, (struct pic_output){ pic_output_changed, c });
+	init_split(c, pic, (struct irqchip_kvm){ vm_set_routes, vm_fire_route, vm });
 	return 0;
 }
 

@@ -29,9 +29,19 @@
 
 #define IRQCHIP_NGSI IOAPIC_NPINS
 
+/* What the split irqchip asks of KVM: load its GSI routing table (an MSI
+ * route per IOAPIC pin) and fire one of those routes.  0 or -errno.
+ * irqchip_create() points them at the VM's ioctls. */
+struct irqchip_kvm {
+	int (*set_routes)(void *ctx, const struct kvm_irq_routing_entry *route, unsigned n);
+	int (*fire_route)(void *ctx, unsigned gsi);
+	void *ctx;
+};
+
 struct irqchip {
 	enum irqchip_mode mode;
 	struct vm *vm;
+	struct irqchip_kvm kvm; /* kernel-irqchip=split */
 	bool has_pic;
 	struct pic pic;
 	struct ioapic ioapic;
@@ -50,6 +60,10 @@ struct irqchip {
  */
 int irqchip_create(struct irqchip *c, struct vm *vm, enum irqchip_mode mode, bool pic,
 		   bool kernel_pit) __attribute__((warn_unused_result));
+
+/* The userspace half of kernel-irqchip=split over (kvm), as irqchip_create()
+ * builds it once KVM's split mode is on: the fuzzer drives it this way. */
+void irqchip_init_split(struct irqchip *c, bool pic, struct irqchip_kvm kvm);
 
 /* Put the userspace controllers on the buses (nothing for kernel-irqchip=on). */
 int irqchip_register(struct irqchip *c, struct bus *pio, struct bus *mmio)

@@ -58,14 +58,18 @@ int vm_map_memory(struct vm *vm, const struct guest_mem *mem)
  */
 static int set_pc_routing(struct vm *vm)
 {
-	struct {
+	/* A union, not a struct ending in an array after the flexible one:
+	 * that is a GNU extension clang (the fuzz targets) refuses. */
+	union {
 		struct kvm_irq_routing hdr;
-		struct kvm_irq_routing_entry e[16 + 23];
+		uint8_t bytes[sizeof(struct kvm_irq_routing) +
+			      (16 + 23) * sizeof(struct kvm_irq_routing_entry)];
 	} r = { 0 };
+	struct kvm_irq_routing_entry *e = r.hdr.entries;
 	unsigned n = 0;
 
 	for (unsigned gsi = 0; gsi < 16; gsi++) {
-		r.e[n++] = (struct kvm_irq_routing_entry){
+		e[n++] = (struct kvm_irq_routing_entry){
 			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
 			.u.irqchip = { gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE, gsi % 8 },
 		};
@@ -73,7 +77,7 @@ static int set_pc_routing(struct vm *vm)
 	for (unsigned gsi = 0; gsi < 24; gsi++) {
 		if (gsi == 2)
 			continue;
-		r.e[n++] = (struct kvm_irq_routing_entry){
+		e[n++] = (struct kvm_irq_routing_entry){
 			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
 			.u.irqchip = { KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi },
 		};
