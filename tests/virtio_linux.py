@@ -251,6 +251,18 @@ def user_space_pattern_reaches_image():
     return None
 
 
+def tests():
+    return [("linux_virtio_devices", full_guest_devices),
+            ("linux_seed_command_line_1_legacy_devices_on", lambda: seed_command_line(SEED_1)),
+            ("linux_seed_command_line_2_legacy_devices_off", lambda: seed_command_line(SEED_2)),
+            ("linux_virtio_blk_user_space_pattern_reaches_image",
+             user_space_pattern_reaches_image)]
+
+
+def names():
+    return [name for name, _ in tests()]
+
+
 def run(k=None):
     if not os.path.exists(os.path.join(GUEST_FULL, "vmlinux")):
         report("linux_virtio", False, "no full guest kernel: see the Makefile's test target")
@@ -258,12 +270,7 @@ def run(k=None):
     if not shutil.which("ping"):
         report("linux_virtio", False, "ping missing: run scripts/setup.sh")
         return
-    tests = [("linux_virtio_devices", full_guest_devices),
-             ("linux_seed_command_line_1_legacy_devices_on", lambda: seed_command_line(SEED_1)),
-             ("linux_seed_command_line_2_legacy_devices_off", lambda: seed_command_line(SEED_2)),
-             ("linux_virtio_blk_user_space_pattern_reaches_image",
-              user_space_pattern_reaches_image)]
-    for name, fn in tests:
+    for name, fn in tests():
         if k and k not in name:
             continue
         why = fn()

@@ -137,7 +137,7 @@ static int read_firmware(struct microvm *m)
 		return MICROVM_OK;
 	err = boot_image_read(m->firmware, &m->fw_image);
 	if (err)
-		return input_error("cannot read firmware", m->firmware, err);
+		return input_error("cannot open firmware", m->firmware, err);
 	if (firmware_check_size(m->fw_image.size, &why)) {
 		log_err("firmware '%s': %s", m->firmware, why);
 		return MICROVM_EINPUT;
@@ -333,6 +333,8 @@ static int setup_fw_cfg(struct microvm *m)
 	err = err ? err : add_e820(m);
 	err = err ? err : fw_cfg_add_file(f, "etc/boot-fail-wait", &(uint32_t){ 0xffffffff }, 4);
 	err = err ? err : fw_cfg_add_file(f, "bios-geometry", "", 0);
+	/* As QEMU: always listed, empty until a boot device (the option ROM). */
+	err = err ? err : fw_cfg_add_file(f, "bootorder", "", 0);
 	err = err ? err : add_fdt(m);
 	if (err || bus_register(&m->pio, FW_CFG_IO_BASE, FW_CFG_IO_LEN, &fw_cfg_io_ops, f) ||
 	    bus_register(&m->pio, FW_CFG_DMA_BASE, FW_CFG_DMA_LEN, &fw_cfg_dma_ops, f))
@@ -410,7 +412,7 @@ static int setup_vcpus(struct microvm *m)
 	if (!m->vcpu || m->stop_fd < 0)
 		return MICROVM_EVMM;
 	for (unsigned i = 0; i < m->ncpus; i++) {
-		if (vcpu_create(&m->vcpu[i], &m->vm, i, m->ncpus, m->cfg->features,
+		if (vcpu_create(&m->vcpu[i], &m->vm, i, &m->cfg->topo, m->cfg->features,
 				m->cfg->nfeatures, &why)) {
 			log_err("vCPU %u: %s: %s", i, why, strerror(errno));
 			return MICROVM_EVMM;
@@ -451,9 +453,9 @@ static int write_mptable(struct microvm *m)
 	__asm__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(1), "c"(0));
 	(void)ebx;
 	(void)ecx;
-	/* vCPUs are cores of one socket, APIC ID = index (vcpu.c's CPUID) */
-	return mptable_write(&m->mem, &(struct cpu_topology){ 1, m->ncpus, 1 }, m->ncpus,
-			     (uint8_t)m->ncpus, eax, edx);
+	/* the IOAPIC takes the ID after the last vCPU's (254 at most) */
+	return mptable_write(&m->mem, &m->cfg->topo, m->ncpus,
+			     (uint8_t)(cpu_topology_apic_id(&m->cfg->topo, m->ncpus - 1) + 1), eax, edx);
 }
 
 /* Read -kernel and -initrd (if any) into mvm's own copies. */
@@ -462,9 +464,9 @@ static int read_boot_images(struct microvm *m)
 	int err = boot_image_read(m->cfg->kernel, &m->kernel_image);
 
 	if (err)
-		return input_error("cannot read kernel", m->cfg->kernel, err);
+		return input_error("cannot open kernel", m->cfg->kernel, err);
 	if (m->cfg->initrd && (err = boot_image_read(m->cfg->initrd, &m->initrd_image)))
-		return input_error("cannot read initrd", m->cfg->initrd, err);
+		return input_error("cannot open initrd", m->cfg->initrd, err);
 	return MICROVM_OK;
 }
 
@@ -530,7 +532,7 @@ static int add_option_rom(struct microvm *m, enum fwcfg_kernel kind)
 		err = boot_image_map(&copy, &rom);
 	if (err) {
 		boot_image_free(&copy);
-		return input_error("cannot read option ROM", name, err);
+		return input_error("cannot open option ROM", name, err);
 	}
 	snprintf(file, sizeof(file), "genroms/%s", name);
 	snprintf(order, sizeof(order), "/rom@%s", file);

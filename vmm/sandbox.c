@@ -53,7 +53,7 @@ static const unsigned short vcpu_calls[] = {
  * terminal's get/set, to restore it at exit.  Not TIOCSTI, not tap or
  * block-device set-up, nothing that creates a VM, vCPU or device. */
 static const unsigned long run_ioctls[] = {
-	KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, KVM_SET_FPU,
+	KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, KVM_GET_FPU, KVM_SET_FPU,
 	KVM_SET_LAPIC, KVM_SET_MP_STATE, KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
 	KVM_SET_MSRS, KVM_INTERRUPT, KVM_IRQ_LINE, KVM_SET_GSI_ROUTING, KVM_IRQFD,
 	KVM_IOEVENTFD, KVM_SET_IRQCHIP, KVM_SET_PIT2, TCGETS, TCSETS,

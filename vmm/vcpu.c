@@ -18,7 +18,7 @@
 #define CPUID_MAX_ENTRIES 256
 #define KICK_SIGNAL SIGUSR1
 
-static int setup_cpuid(struct vcpu *v, struct vm *vm, unsigned ncpus,
+static int setup_cpuid(struct vcpu *v, struct vm *vm, const struct cpu_topology *topo,
 		       const struct cpu_feature_request *req, unsigned nreq)
 {
 	size_t bytes = sizeof(struct kvm_cpuid2) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
@@ -32,7 +32,7 @@ static int setup_cpuid(struct vcpu *v, struct vm *vm, unsigned ncpus,
 		err = -errno;
 		goto out;
 	}
-	cpuid_set_topology(cpuid, &(struct cpu_topology){ 1, ncpus, 1 }, v->index);
+	cpuid_set_topology(cpuid, topo, v->index);
 	cpuid_set_platform(cpuid, ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0);
 	for (unsigned i = 0; i < nreq; i++)
 		cpuid_apply_feature(cpuid, req[i].name, req[i].on);
@@ -43,24 +43,55 @@ out:
 	return err;
 }
 
+/* Machine-check banks as QEMU gives them: 10 banks, MCG_CTL_P and
+ * MCG_SER_P where KVM has them (KVM alone would offer all it supports). */
+#define MCE_BANKS 10
+#define MCG_CTL_P (1ULL << 8)
+#define MCG_SER_P (1ULL << 24)
+
+static int setup_mce(struct vcpu *v, struct vm *vm)
+{
+	int max_banks = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MCE);
+	uint64_t supported, cap;
+
+	if (max_banks <= 0)
+		return 0;
+	if (ioctl(vm->kvm_fd, KVM_X86_GET_MCE_CAP_SUPPORTED, &supported))
+		return -errno;
+	cap = (supported & (MCG_CTL_P | MCG_SER_P)) |
+	      (uint64_t)(max_banks < MCE_BANKS ? max_banks : MCE_BANKS);
+	return ioctl(v->fd, KVM_X86_SETUP_MCE, &cap) ? -errno : 0;
+}
+
+/* LAPIC register offsets within kvm_lapic_state.regs */
+#define LAPIC_LVT0 0x350
+#define LVT_MASKED 0x10000u
+
 static int snapshot_reset_state(struct vcpu *v)
 {
+	uint32_t lvt0 = LVT_MASKED;
+
 	if (ioctl(v->fd, KVM_GET_REGS, &v->reset_regs) ||
 	    ioctl(v->fd, KVM_GET_SREGS, &v->reset_sregs) ||
 	    ioctl(v->fd, KVM_GET_FPU, &v->reset_fpu) ||
 	    ioctl(v->fd, KVM_GET_LAPIC, &v->reset_lapic))
 		return -errno;
+	/* KVM's reset leaves the BSP's LINT0 in ExtINT mode; QEMU's microvm
+	 * hands every vCPU a masked LVT0, so a guest that enables interrupts
+	 * before programming its APIC gets no PIC interrupt. */
+	memcpy(&v->reset_lapic.regs[LAPIC_LVT0], &lvt0, sizeof(lvt0));
 	return 0;
 }
 
-int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index, unsigned ncpus,
+int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index, const struct cpu_topology *topo,
 		const struct cpu_feature_request *req, unsigned nreq, const char **why)
 {
 	void *run;
 
 	memset(v, 0, sizeof(*v));
 	v->index = index;
-	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
+	/* KVM's vCPU id is the in-kernel LAPIC's APIC ID: the one CPUID reports */
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)cpu_topology_apic_id(topo, index));
 	if (v->fd < 0) {
 		*why = "KVM_CREATE_VCPU failed";
 		return -errno;
@@ -72,8 +103,12 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index, unsigned ncpus,
 	}
 	v->run = run;
 	v->run_size = vm->run_size;
-	if (setup_cpuid(v, vm, ncpus, req, nreq)) {
+	if (setup_cpuid(v, vm, topo, req, nreq)) {
 		*why = "cannot set CPUID";
+		return -errno;
+	}
+	if (setup_mce(v, vm)) {
+		*why = "cannot set up machine checks";
 		return -errno;
 	}
 	if (snapshot_reset_state(v)) {

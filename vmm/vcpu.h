@@ -61,9 +61,9 @@ struct vcpu {
 	struct kvm_lapic_state reset_lapic;
 };
 
-/* Create vCPU (index) of (ncpus) in (vm) with the host's CPUID, this
- * vCPU's identity and topology, adjusted by (features). */
-int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index, unsigned ncpus,
+/* Create vCPU (index) of (topo) in (vm), with KVM id = its APIC ID, and the
+ * host's CPUID with this vCPU's identity and topology, adjusted by (features). */
+int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index, const struct cpu_topology *topo,
 		const struct cpu_feature_request *features, unsigned nfeatures,
 		const char **why) __attribute__((warn_unused_result));
 

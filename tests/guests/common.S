@@ -4,7 +4,8 @@
  * The image is a 64 KiB firmware (-bios): the vCPU starts at F000:FFF0,
  * which jumps to _start in real mode; _start jumps to the payload's main16.
  * to_long_mode enters 64-bit mode (identity map of 4 GiB with 2 MiB pages,
- * tables at 0x1000-0x6fff) and jumps to the payload's main64.  Code beyond
+ * tables at 0x1000-0x6fff) and jumps to the payload's main64.  The IDT is
+ * at 0x8000; the stack grows down from STACK_TOP, clear of both.  Code beyond
  * real mode runs from the image's alias at 0xf0000.  A payload ends with a
  * triple fault, which mvm -no-reboot turns into exit status 0.
  */
@@ -13,6 +14,7 @@
 	.set LOW_BASE, 0xf0000
 	.set MARKER_LINUX, 0xf4
 	.set MARKER_FW, 0xf5
+	.set STACK_TOP, 0x10000		/* down to 0x9000: above the tables and the IDT */
 	.weak main64			/* payloads that stay in real mode have none */
 
 	.section .reset, "ax"
@@ -28,7 +30,7 @@ _start:
 	cli
 	xor %ax, %ax
 	mov %ax, %ss
-	mov $0x7000, %sp
+	mov $STACK_TOP - 2, %sp		/* SS = 0: the top word of 64 KiB */
 	jmp main16
 
 /* Print the NUL-terminated string at %cs:%si on COM1, polling LSR. */
@@ -70,6 +72,24 @@ puts_ds16:
 	jmp puts_ds16
 1:	ret
 
+/* Let the i8259's INTR reach the boot CPU, as a PC BIOS sets it up: the
+ * LAPIC software-enabled and LVT0 in ExtINT mode (reset leaves LVT0
+ * masked, as on QEMU's microvm).  Real mode reaches the LAPIC through its
+ * x2APIC MSRs. */
+lint0_extint16:
+	mov $0x1b, %ecx			/* IA32_APIC_BASE: enable, x2APIC mode */
+	rdmsr
+	or $0xc00, %eax
+	wrmsr
+	mov $0x80f, %ecx		/* spurious vector register: enable */
+	mov $0x1ff, %eax
+	xor %edx, %edx
+	wrmsr
+	mov $0x835, %ecx		/* LVT0: ExtINT, not masked */
+	mov $0x700, %eax
+	wrmsr
+	ret
+
 /* Triple fault from real mode: real mode ignores the IVT limit, so switch
  * to protected mode with empty GDT and IDT, then load a selector (#GP). */
 triple16:
@@ -108,7 +128,7 @@ pm32:
 	mov %ax, %ds
 	mov %ax, %es
 	mov %ax, %ss
-	mov $0x7000, %esp
+	mov $STACK_TOP, %esp
 	mov $0x1000, %edi		/* zero PML4, PDPT and 4 PDs */
 	xor %eax, %eax
 	mov $6 * 1024, %ecx
@@ -148,7 +168,7 @@ lm64:
 	mov %ax, %ds
 	mov %ax, %es
 	mov %ax, %ss
-	mov $0x7000, %rsp
+	mov $STACK_TOP, %rsp
 	jmp main64
 
 /* Print the NUL-terminated string at %rsi on COM1. */

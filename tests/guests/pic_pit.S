@@ -28,6 +28,7 @@ main16:
 	out %al, $0x21
 	mov $0xff, %al
 	out %al, $0xa1
+	call lint0_extint16
 	mov $0x34, %al			/* counter 0, LSB then MSB, mode 2 */
 	out %al, $0x43
 	mov $0xa9, %al			/* 1193 = 1.000 kHz */

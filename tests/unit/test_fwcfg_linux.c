@@ -154,6 +154,24 @@ static void test_fwcfg_linux_pvh_elf_loaded_and_described(void)
 	CHECK_EQ(fw_cfg_io_ops.read(&f, 1, 1), 0x7f); /* the ELF magic */
 }
 
+/* An ELF has no header with the limit: x86 Linux's COMMAND_LINE_SIZE holds,
+ * as on the direct path (the kernel would cut the line silently). */
+static void test_fwcfg_linux_pvh_cmdline_over_2047_refused(void)
+{
+	static char cmdline[2049];
+	enum fwcfg_kernel kind;
+	const char *why = NULL;
+
+	memset(cmdline, 'x', 2047);
+	setup();
+	CHECK_EQ(fwcfg_linux_setup(&f, &mem, make_pvh_elf(1), (struct image){ 0 }, cmdline, &kind, &why), 0);
+	cmdline[2047] = 'x';
+	setup();
+	CHECK_EQ(fwcfg_linux_setup(&f, &mem, make_pvh_elf(1), (struct image){ 0 }, cmdline, &kind, &why),
+		 (uint64_t)-E2BIG);
+	CHECK(why && strstr(why, "command line"));
+}
+
 static void test_fwcfg_linux_elf_without_pvh_note_refused(void)
 {
 	enum fwcfg_kernel kind;
@@ -183,6 +201,7 @@ int main(void)
 	RUN(test_fwcfg_linux_long_cmdline_and_old_protocol_refused);
 	RUN(test_fwcfg_linux_pvh_elf_loaded_and_described);
 	RUN(test_fwcfg_linux_elf_without_pvh_note_refused);
+	RUN(test_fwcfg_linux_pvh_cmdline_over_2047_refused);
 	RUN(test_fwcfg_linux_garbage_refused);
 	fw_cfg_free(&f);
 	mem_free(&mem);

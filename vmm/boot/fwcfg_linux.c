@@ -117,6 +117,10 @@ static int pvh(struct fw_cfg *f, const struct guest_mem *mem, struct image k, st
 		return err;
 	if (!elf.pvh_entry)
 		FAIL("ELF kernel has no PVH entry note: firmware cannot boot it (firmware=none boots it directly)");
+	if (strlen(cmdline) >= LINUX_ELF_CMDLINE_SIZE) {
+		*why = "kernel command line longer than the kernel accepts (2047 bytes for an ELF kernel)";
+		return -E2BIG;
+	}
 	err = add_initrd(f, initrd, mem->below_4g - 1, &initrd_addr, why);
 	if (err)
 		return err;

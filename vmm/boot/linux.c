@@ -196,7 +196,7 @@ static int write_cmdline(const struct guest_mem *mem, const char *cmdline, struc
 			 int have_header, const char **why)
 {
 	size_t len = strlen(cmdline) + 1;
-	uint32_t max = have_header && bp->hdr.cmdline_size ? bp->hdr.cmdline_size + 1 : 2048;
+	uint32_t max = have_header && bp->hdr.cmdline_size ? bp->hdr.cmdline_size + 1 : LINUX_ELF_CMDLINE_SIZE;
 
 	if (len > max || len > LINUX_CMDLINE_MAX) {
 		*why = "kernel command line longer than the kernel accepts";

@@ -20,6 +20,9 @@
 #define LINUX_ZERO_PAGE 0x7000ULL
 #define LINUX_CMDLINE 0x20000ULL
 #define LINUX_CMDLINE_MAX 0x10000ULL /* bytes available at LINUX_CMDLINE */
+/* x86 Linux's COMMAND_LINE_SIZE (with the NUL): the limit for an ELF kernel,
+ * which has no setup header to say otherwise. */
+#define LINUX_ELF_CMDLINE_SIZE 2048
 #define LINUX_BZIMAGE_LOAD 0x100000ULL
 
 struct image {
