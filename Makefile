@@ -26,7 +26,7 @@ TRACE_CFLAGS := $(shell pkg-config --cflags libtracefs libtraceevent 2>/dev/null
 TRACE_LIBS := $(shell pkg-config --libs libtracefs libtraceevent 2>/dev/null)
 
 VMM_SRCS := vmm/main.c vmm/microvm.c vmm/microvm_run.c vmm/microvm_virtio.c vmm/config.c \
-	vmm/cpuid.c vmm/vm.c vmm/chardev.c vmm/sandbox.c vmm/virtio/queue.c vmm/virtio/mmio.c vmm/virtio/blk.c \
+	vmm/cpuid.c vmm/vm.c vmm/chardev.c vmm/outbuf.c vmm/sandbox.c vmm/virtio/queue.c vmm/virtio/mmio.c vmm/virtio/blk.c \
 	vmm/virtio/net.c vmm/virtio/console.c vmm/virtio/rng.c \
 	vmm/vcpu.c vmm/exit.c vmm/bus.c vmm/mem.c vmm/evloop.c vmm/log.c vmm/irqchip.c vmm/outfile.c \
 	vmm/boot/linux.c vmm/boot/longmode.c vmm/boot/firmware.c vmm/boot/image.c \
@@ -37,7 +37,7 @@ VMM_SRCS := vmm/main.c vmm/microvm.c vmm/microvm_run.c vmm/microvm_virtio.c vmm/
 # Unit tests: test name -> the sources it links besides itself.
 UNIT_TESTS := bus serial exit linux config mem probe marker ioapic mptable cpuid pic pit rtc phases \
 	stats matrix results fw_cfg fdt fwcfg_linux virtq virtio_mmio virtio_blk virtio_net virtio_console \
-	sandbox image outfile
+	sandbox image outfile outbuf
 UNIT_DEPS_bus := vmm/bus.c
 UNIT_DEPS_sandbox := vmm/sandbox.c
 UNIT_DEPS_image := vmm/boot/image.c
@@ -62,7 +62,8 @@ VIRTIO_DEPS := tests/unit/vdriver.c vmm/virtio/mmio.c vmm/virtio/queue.c vmm/mem
 UNIT_DEPS_virtio_mmio := $(VIRTIO_DEPS) vmm/virtio/rng.c
 UNIT_DEPS_virtio_blk := $(VIRTIO_DEPS) vmm/virtio/blk.c
 UNIT_DEPS_virtio_net := $(VIRTIO_DEPS) vmm/virtio/net.c
-UNIT_DEPS_virtio_console := $(VIRTIO_DEPS) vmm/virtio/console.c vmm/chardev.c
+UNIT_DEPS_virtio_console := $(VIRTIO_DEPS) vmm/virtio/console.c vmm/chardev.c vmm/outbuf.c
+UNIT_DEPS_outbuf := vmm/outbuf.c vmm/evloop.c
 UNIT_DEPS_fw_cfg := vmm/dev/fw_cfg.c vmm/mem.c probes/probe.c probes/trace.c probes/phases.c vmm/bus.c
 UNIT_DEPS_fdt := vmm/boot/fdt.c $(FDT_LIBS)
 UNIT_DEPS_fwcfg_linux := vmm/boot/fwcfg_linux.c vmm/boot/linux.c vmm/dev/fw_cfg.c vmm/mem.c probes/probe.c probes/trace.c probes/phases.c vmm/bus.c
@@ -139,7 +140,7 @@ FUZZ_DEPS_virtio_mmio := vmm/virtio/mmio.c vmm/virtio/queue.c vmm/virtio/blk.c v
 FUZZ_DEPS_virtio_net := vmm/virtio/mmio.c vmm/virtio/queue.c vmm/virtio/net.c vmm/mem.c \
 	vmm/evloop.c probes/probe.c probes/trace.c probes/phases.c
 FUZZ_DEPS_virtio_console := vmm/virtio/mmio.c vmm/virtio/queue.c vmm/virtio/console.c \
-	vmm/chardev.c vmm/mem.c vmm/evloop.c probes/probe.c probes/trace.c probes/phases.c
+	vmm/chardev.c vmm/outbuf.c vmm/mem.c vmm/evloop.c probes/probe.c probes/trace.c probes/phases.c
 FUZZ_DEPS_virtio_rng := vmm/virtio/mmio.c vmm/virtio/queue.c vmm/virtio/rng.c vmm/mem.c \
 	vmm/evloop.c probes/probe.c probes/trace.c probes/phases.c
 FUZZ_DEPS_fw_cfg := vmm/dev/fw_cfg.c vmm/mem.c probes/probe.c probes/trace.c probes/phases.c

@@ -33,11 +33,42 @@ static void update_polling(struct chardev *c)
 	}
 }
 
+static void on_output_room(void *ctx)
+{
+	struct chardev *c = ctx;
+
+	if (c->on_room)
+		c->on_room(c->room_ctx);
+}
+
+/* Output goes to (fd) (-1: none), through the buffer; (shared): stdout. */
+static int set_output(struct chardev *c, int fd, bool shared)
+{
+	int err = fd >= 0 ? outbuf_attach(&c->out, fd, shared) : 0;
+
+	c->out_fd = err ? -1 : fd;
+	return err;
+}
+
+/* A connected socket: input on it, output on a duplicate, so that the
+ * event loop watches the two directions as two descriptors. */
+static void set_client(struct chardev *c, int fd)
+{
+	int out = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	c->in_fd = fd;
+	if (out >= 0 && set_output(c, out, false))
+		close(out); /* output is dropped, input still works */
+}
+
 static void drop_client(struct chardev *c)
 {
 	bool wanted = c->want_input;
 
 	chardev_want_input(c, false);
+	outbuf_detach(&c->out);
+	if (c->out_fd >= 0)
+		close(c->out_fd);
 	close(c->in_fd);
 	c->in_fd = c->out_fd = -1;
 	c->want_input = wanted;
@@ -55,7 +86,7 @@ static void on_connect(void *ctx, uint32_t events)
 		close(fd);
 		return;
 	}
-	c->in_fd = c->out_fd = fd;
+	set_client(c, fd);
 	update_polling(c);
 }
 
@@ -86,7 +117,7 @@ static int open_socket(struct chardev *c, const struct chardev_opts *o, const ch
 			close(fd);
 			return -errno;
 		}
-		c->in_fd = c->out_fd = fd;
+		set_client(c, fd);
 		return 0;
 	}
 	*why = "cannot listen on the socket";
@@ -101,6 +132,20 @@ static int open_socket(struct chardev *c, const struct chardev_opts *o, const ch
 	return evloop_add(c->loop, fd, EPOLLIN, on_connect, c);
 }
 
+/* A file (or a FIFO: open() waits for its reader). */
+static int open_file(struct chardev *c, const char *path, const char **why)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), err;
+
+	*why = "cannot open the output file";
+	if (fd < 0)
+		return -errno;
+	err = set_output(c, fd, false);
+	if (err)
+		close(fd);
+	return err;
+}
+
 int chardev_open(struct chardev *c, const struct chardev_opts *o, struct evloop *loop,
 		 void (*on_input)(void *ctx), void *ctx, const char **why)
 {
@@ -110,15 +155,14 @@ int chardev_open(struct chardev *c, const struct chardev_opts *o, struct evloop 
 	c->loop = loop;
 	c->on_input = on_input;
 	c->ctx = ctx;
+	outbuf_init(&c->out, loop, on_output_room, c);
 	switch (o->kind) {
 	case CHARDEV_STDIO:
 		c->in_fd = STDIN_FILENO;
-		c->out_fd = STDOUT_FILENO;
-		return 0;
+		*why = "cannot set up output to stdout";
+		return set_output(c, STDOUT_FILENO, true);
 	case CHARDEV_FILE:
-		c->out_fd = open(o->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		*why = "cannot open the output file";
-		return c->out_fd < 0 ? -errno : 0;
+		return open_file(c, o->path, why);
 	case CHARDEV_SOCKET:
 		return open_socket(c, o, why);
 	default:
@@ -126,20 +170,30 @@ int chardev_open(struct chardev *c, const struct chardev_opts *o, struct evloop 
 	}
 }
 
-void chardev_write(struct chardev *c, const void *buf, size_t n)
+size_t chardev_write(struct chardev *c, const void *buf, size_t n)
 {
-	const char *p = buf;
+	return outbuf_write(&c->out, buf, n);
+}
 
-	while (n && c->out_fd >= 0) {
-		ssize_t w = write(c->out_fd, p, n);
+size_t chardev_write_room(struct chardev *c)
+{
+	return outbuf_room(&c->out);
+}
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return; /* a gone console must not stop the guest */
-		p += w;
-		n -= (size_t)w;
-	}
+size_t chardev_output_pending(struct chardev *c)
+{
+	return outbuf_pending(&c->out);
+}
+
+uint64_t chardev_output_written(struct chardev *c)
+{
+	return outbuf_written(&c->out);
+}
+
+void chardev_on_output_room(struct chardev *c, void (*on_room)(void *ctx), void *ctx)
+{
+	c->on_room = on_room;
+	c->room_ctx = ctx;
 }
 
 ssize_t chardev_read(struct chardev *c, void *buf, size_t n)
@@ -170,6 +224,7 @@ void chardev_want_input(struct chardev *c, bool on)
 void chardev_close(struct chardev *c)
 {
 	chardev_want_input(c, false);
+	outbuf_detach(&c->out);
 	if (c->in_fd > STDERR_FILENO)
 		close(c->in_fd);
 	if (c->out_fd > STDERR_FILENO && c->out_fd != c->in_fd)

@@ -186,7 +186,9 @@ static int setup_memory(struct microvm *m)
 
 /* ---- devices ---- */
 
-static void serial_out(void *ctx, const uint8_t *buf, size_t n)
+/* The UART's sink (vCPU thread): what the output buffer takes; nothing
+ * while the host does not read, until serial_room(). */
+static size_t serial_out(void *ctx, const uint8_t *buf, size_t n)
 {
 	struct microvm *m = ctx;
 
@@ -194,31 +196,39 @@ static void serial_out(void *ctx, const uint8_t *buf, size_t n)
 		m->serial_first_seen = true;
 		probe_emit_guest(PROBE_SERIAL_FIRST_BYTE, 0, SERIAL_COM1_BASE, 0, PROBE_DIR_NONE, buf[0]);
 	}
-	while (n && m->serial_fd >= 0) {
-		ssize_t w = write(m->serial_fd, buf, n);
+	return outbuf_write(&m->serial_outbuf, buf, n);
+}
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break; /* a closed console must not stop the guest */
-		buf += w;
-		n -= (size_t)w;
-	}
+/* The host read some ttyS0 output (main thread): the UART may go on. */
+static void serial_room(void *ctx)
+{
+	struct microvm *m = ctx;
+
+	serial_tx_ready(&m->serial);
 }
 
 static int setup_serial(struct microvm *m)
 {
 	const struct vm_config *c = m->cfg;
+	int err;
 
 	m->serial_fd = -1;
 	if (!m->has_serial)
 		return MICROVM_OK;
+	outbuf_init(&m->serial_outbuf, &m->loop, serial_room, m);
 	if (c->serial == SERIAL_STDIO)
 		m->serial_fd = STDOUT_FILENO;
 	if (c->serial == SERIAL_FILE) {
+		/* A FIFO: open() waits for its reader. */
 		m->serial_fd = open(c->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (m->serial_fd < 0)
 			return input_error("cannot open serial output", c->serial_path, -errno);
+	}
+	err = m->serial_fd >= 0 ? outbuf_attach(&m->serial_outbuf, m->serial_fd,
+						  m->serial_fd == STDOUT_FILENO) : 0;
+	if (err) {
+		log_err("cannot set up serial output: %s", strerror(-err));
+		return MICROVM_EVMM;
 	}
 	serial_init(&m->serial, irqchip_line(&m->irqchip, SERIAL_COM1_IRQ),
 		    (struct serial_sink){ serial_out, m });
@@ -672,6 +682,7 @@ void microvm_destroy(struct microvm *m)
 		close(m->pit_timer.fd);
 	if (m->rtc_timer.fd >= 0)
 		close(m->rtc_timer.fd);
+	outbuf_detach(&m->serial_outbuf);
 	if (m->serial_fd > STDERR_FILENO)
 		close(m->serial_fd);
 	if (m->stop_fd >= 0)

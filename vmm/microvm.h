@@ -20,6 +20,7 @@
 #include "evloop.h"
 #include "irqchip.h"
 #include "mem.h"
+#include "outbuf.h"
 #include "vcpu.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
@@ -63,6 +64,7 @@ struct microvm {
 	struct serial serial;
 	bool has_serial;
 	int serial_fd; /* where ttyS0 output goes, -1 to discard */
+	struct outbuf serial_outbuf; /* on its way there, never waiting */
 	bool serial_first_seen;
 	struct marker marker;
 	struct vcpu *vcpu;

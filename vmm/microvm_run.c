@@ -6,6 +6,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -143,6 +144,57 @@ static int setup_loop(struct microvm *m)
 	return MICROVM_OK;
 }
 
+/* Guest output the host has not read yet, and how much it has read. */
+static size_t output_pending(struct microvm *m, uint64_t *written)
+{
+	size_t pending = 0;
+
+	*written = 0;
+	if (m->has_serial) {
+		pending += outbuf_pending(&m->serial_outbuf);
+		*written += outbuf_written(&m->serial_outbuf);
+	}
+	for (unsigned i = 0; i < m->ncon; i++) {
+		if (m->con[i].chr) {
+			pending += chardev_output_pending(m->con[i].chr);
+			*written += chardev_output_written(m->con[i].chr);
+		}
+	}
+	return pending;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The guest stopped, its last output perhaps still queued for a slow
+ * reader: keep the loop writing it while the reader takes some at least
+ * every DRAIN_IDLE_MS.  A signal ends the wait; the status stays the
+ * guest's.  The machine is ending: a later vCPU stop may not reset it. */
+#define DRAIN_IDLE_MS 1000
+
+static void drain_output(struct microvm *m)
+{
+	int status = m->status;
+	uint64_t written, before, progress = now_ms();
+
+	evloop_del(&m->loop, m->stop_fd);
+	m->quit = false;
+	while (!m->quit && output_pending(m, &before) && now_ms() - progress < DRAIN_IDLE_MS) {
+		if (evloop_run_once(&m->loop, 100) < 0)
+			break;
+		output_pending(m, &written);
+		if (written != before)
+			progress = now_ms();
+	}
+	m->quit = true;
+	m->status = status;
+}
+
 int microvm_run(struct microvm *m)
 {
 	if (setup_loop(m)) {
@@ -165,6 +217,8 @@ int microvm_run(struct microvm *m)
 		if (m->input_len)
 			retry_input(m);
 	}
+	if (__atomic_load_n(&m->stop_why, __ATOMIC_SEQ_CST) >= 0)
+		drain_output(m);
 	stop_vcpus(m);
 	return m->status;
 }

@@ -10,6 +10,8 @@ struct fakes {
 	int irq_changes;
 	uint8_t out[64];
 	size_t nout;
+	size_t accept; /* bytes the host side takes before it stops reading */
+	unsigned sink_calls;
 };
 
 static void record_irq(void *ctx, unsigned gsi, int level)
@@ -21,12 +23,17 @@ static void record_irq(void *ctx, unsigned gsi, int level)
 	f->irq_changes++;
 }
 
-static void record_out(void *ctx, const uint8_t *buf, size_t n)
+static size_t record_out(void *ctx, const uint8_t *buf, size_t n)
 {
 	struct fakes *f = ctx;
 
+	f->sink_calls++;
+	n = n < f->accept ? n : f->accept;
+	n = n < sizeof(f->out) - f->nout ? n : sizeof(f->out) - f->nout;
 	memcpy(f->out + f->nout, buf, n);
 	f->nout += n;
+	f->accept -= n;
+	return n;
 }
 
 static struct fakes f;
@@ -35,6 +42,7 @@ static struct serial s;
 static void setup(void)
 {
 	memset(&f, 0, sizeof(f));
+	f.accept = (size_t)-1;
 	serial_init(&s, (struct irq_line){ record_irq, &f, 4 }, (struct serial_sink){ record_out, &f });
 }
 
@@ -297,6 +305,152 @@ static void test_serial_irq_changes_only_on_level_change(void)
 	CHECK_EQ(f.irq_changes, 1);
 }
 
+static const uint8_t BOTH_EMPTY = UART_LSR_THRE | UART_LSR_TEMT;
+
+/* ---- transmit back-pressure: a host that does not read ---- */
+
+static void write_bytes(unsigned n, uint8_t first)
+{
+	for (unsigned i = 0; i < n; i++)
+		wr(UART_TX, (uint8_t)(first + i));
+}
+
+static void test_serial_unread_host_keeps_transmitter_busy(void)
+{
+	setup();
+	f.accept = 0;
+	wr(UART_TX, 'a');
+	CHECK_EQ(rd(UART_LSR) & BOTH_EMPTY, 0);
+	CHECK_EQ(f.nout, 0);
+}
+
+static void test_serial_fifo_holds_sixteen_bytes_for_an_unread_host(void)
+{
+	setup();
+	wr(UART_FCR, UART_FCR_ENABLE_FIFO);
+	f.accept = 0;
+	write_bytes(SERIAL_FIFO_SIZE + 4, 'a'); /* the last 4: FIFO full, lost */
+	CHECK_EQ(rd(UART_LSR) & BOTH_EMPTY, 0);
+	f.accept = (size_t)-1;
+	serial_tx_ready(&s);
+	CHECK_EQ(f.nout, SERIAL_FIFO_SIZE);
+	for (unsigned i = 0; i < SERIAL_FIFO_SIZE; i++)
+		CHECK_EQ(f.out[i], 'a' + i);
+	CHECK_EQ(rd(UART_LSR) & BOTH_EMPTY, BOTH_EMPTY);
+}
+
+static void test_serial_without_fifo_holding_register_keeps_one_byte(void)
+{
+	setup();
+	f.accept = 0;
+	wr(UART_TX, 'x');
+	wr(UART_TX, 'y'); /* THR still full: lost */
+	f.accept = (size_t)-1;
+	serial_tx_ready(&s);
+	CHECK_EQ(f.nout, 1);
+	CHECK_EQ(f.out[0], 'x');
+}
+
+static void test_serial_drain_sets_thre_and_raises_thri(void)
+{
+	setup();
+	wr(UART_FCR, UART_FCR_ENABLE_FIFO);
+	wr(UART_IER, UART_IER_THRI);
+	CHECK_EQ(rd(UART_IIR), 0xc0 | UART_IIR_THRI); /* acknowledged */
+	f.accept = 0;
+	write_bytes(3, '1');
+	CHECK_EQ(f.irq_level, 0);
+	CHECK_EQ(rd(UART_IIR), 0xc0 | UART_IIR_NO_INT);
+	f.accept = (size_t)-1;
+	serial_tx_ready(&s);
+	CHECK_EQ(f.irq_level, 1);
+	CHECK_EQ(rd(UART_LSR) & BOTH_EMPTY, BOTH_EMPTY);
+	CHECK_EQ(rd(UART_IIR), 0xc0 | UART_IIR_THRI);
+	CHECK_EQ(f.irq_level, 0);
+}
+
+static void test_serial_partial_drain_keeps_order_and_thre_clear(void)
+{
+	setup();
+	wr(UART_FCR, UART_FCR_ENABLE_FIFO);
+	f.accept = 2;
+	write_bytes(5, 'a'); /* "ab" taken, "cde" wait */
+	CHECK_EQ(f.nout, 2);
+	f.accept = 1;
+	serial_tx_ready(&s);
+	CHECK_EQ(f.nout, 3);
+	CHECK_EQ(rd(UART_LSR) & BOTH_EMPTY, 0);
+	write_bytes(2, 'f'); /* queued behind "de", not sent ahead of them */
+	CHECK_EQ(f.nout, 3);
+	f.accept = (size_t)-1;
+	serial_tx_ready(&s);
+	CHECK_EQ(f.nout, 7);
+	CHECK(!memcmp(f.out, "abcdefg", 7));
+	CHECK_EQ(rd(UART_LSR) & BOTH_EMPTY, BOTH_EMPTY);
+}
+
+static void test_serial_fifo_wraps_around_across_drains(void)
+{
+	setup();
+	wr(UART_FCR, UART_FCR_ENABLE_FIFO);
+	for (unsigned round = 0; round < 3; round++) {
+		f.accept = 0;
+		write_bytes(11, (uint8_t)('A' + 11 * round));
+		f.accept = (size_t)-1;
+		serial_tx_ready(&s);
+	}
+	CHECK_EQ(f.nout, 33);
+	for (unsigned i = 0; i < 33; i++)
+		CHECK_EQ(f.out[i], 'A' + i);
+}
+
+static void test_serial_ready_with_nothing_queued_changes_nothing(void)
+{
+	setup();
+	wr(UART_IER, UART_IER_THRI);
+	rd(UART_IIR);
+	serial_tx_ready(&s);
+	CHECK_EQ(f.irq_level, 0);
+	CHECK_EQ(f.sink_calls, 0);
+	CHECK_EQ(rd(UART_LSR) & BOTH_EMPTY, BOTH_EMPTY);
+}
+
+static void test_serial_clear_xmit_empties_the_waiting_bytes(void)
+{
+	setup();
+	wr(UART_FCR, UART_FCR_ENABLE_FIFO);
+	f.accept = 0;
+	write_bytes(4, 'a');
+	wr(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_XMIT);
+	CHECK_EQ(rd(UART_LSR) & BOTH_EMPTY, BOTH_EMPTY);
+	f.accept = (size_t)-1;
+	serial_tx_ready(&s);
+	CHECK_EQ(f.nout, 0);
+}
+
+static void test_serial_reset_empties_the_waiting_bytes(void)
+{
+	setup();
+	f.accept = 0;
+	wr(UART_TX, 'a');
+	serial_reset(&s);
+	CHECK_EQ(rd(UART_LSR), BOTH_EMPTY);
+	f.accept = (size_t)-1;
+	serial_tx_ready(&s);
+	CHECK_EQ(f.nout, 0);
+}
+
+static void test_serial_loopback_transmits_even_with_an_unread_host(void)
+{
+	setup();
+	f.accept = 0;
+	wr(UART_MCR, UART_MCR_LOOP);
+	wr(UART_TX, 'z');
+	CHECK_EQ(rd(UART_LSR) & (BOTH_EMPTY | UART_LSR_DR), BOTH_EMPTY | UART_LSR_DR);
+	CHECK_EQ(rd(UART_RX), 'z');
+	CHECK_EQ(f.sink_calls, 0);
+}
+
 int main(void)
 {
 	RUN(test_serial_reset_values);
@@ -322,5 +476,15 @@ int main(void)
 	RUN(test_serial_lsr_msr_writes_are_ignored);
 	RUN(test_serial_reset_clears_state_and_irq);
 	RUN(test_serial_irq_changes_only_on_level_change);
+	RUN(test_serial_unread_host_keeps_transmitter_busy);
+	RUN(test_serial_fifo_holds_sixteen_bytes_for_an_unread_host);
+	RUN(test_serial_without_fifo_holding_register_keeps_one_byte);
+	RUN(test_serial_drain_sets_thre_and_raises_thri);
+	RUN(test_serial_partial_drain_keeps_order_and_thre_clear);
+	RUN(test_serial_fifo_wraps_around_across_drains);
+	RUN(test_serial_ready_with_nothing_queued_changes_nothing);
+	RUN(test_serial_clear_xmit_empties_the_waiting_bytes);
+	RUN(test_serial_reset_empties_the_waiting_bytes);
+	RUN(test_serial_loopback_transmits_even_with_an_unread_host);
 	return check_summary("serial");
 }

@@ -1,7 +1,9 @@
 /* test_virtio_console.c: hvc0 output and input through a Unix-socket
  * chardev, as `-chardev socket,server=on` gives it. */
 #include <linux/virtio_mmio.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -96,10 +98,53 @@ static void test_client_leaving_keeps_the_guest_running(void)
 	stop();
 }
 
+/* The client stops reading: the device stops taking chains (they wait in
+ * the ring) instead of blocking or dropping, and once the client reads
+ * again every byte comes out, in order. */
+static void test_unread_client_holds_chains_until_it_reads(void)
+{
+	enum { CHAIN = 4096, MAX = 12 };
+	int small = CHAIN;
+	unsigned offered = 0;
+	uint8_t *got = calloc(MAX, CHAIN);
+	size_t n = 0;
+
+	start();
+	CHECK_EQ(setsockopt(chr.out_fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+	while (offered < MAX) {
+		struct vd_buf b = { VD_BUFS + offered * CHAIN, CHAIN, false };
+
+		memset(mem_ptr(&d.mem, b.gpa, CHAIN), 'a' + offered, CHAIN);
+		offered++;
+		if (vd_request(&d, TXQ, &b, 1) < 0)
+			break;
+	}
+	CHECK(offered < MAX); /* back-pressure before the socket and buffer took them all */
+	CHECK_EQ(vd_used_idx(&d, TXQ), offered - 1);
+	CHECK_EQ(fcntl(client, F_SETFL, O_NONBLOCK), 0);
+	for (unsigned spins = 0; n < offered * CHAIN && spins < 100000; spins++) {
+		ssize_t k = read(client, got + n, MAX * CHAIN - n);
+
+		n += k > 0 ? (size_t)k : 0;
+		vd_poll(&d);
+	}
+	CHECK_EQ(n, offered * CHAIN);
+	CHECK_EQ(vd_used_idx(&d, TXQ), offered);
+	for (size_t i = 0; i < n; i++)
+		if (got[i] != 'a' + i / CHAIN) {
+			CHECK_EQ(got[i], 'a' + i / CHAIN);
+			break;
+		}
+	CHECK_EQ(con.bytes_out, offered * CHAIN);
+	free(got);
+	stop();
+}
+
 int main(void)
 {
 	RUN(test_output_reaches_the_chardev);
 	RUN(test_input_fills_receive_buffers);
 	RUN(test_client_leaving_keeps_the_guest_running);
+	RUN(test_unread_client_holds_chains_until_it_reads);
 	return check_summary("virtio_console");
 }

@@ -4,7 +4,8 @@
 
 #include "serial.h"
 
-static unsigned rx_capacity(const struct serial *s)
+/* Each FIFO holds 16 bytes, or a single holding register with FIFOs off. */
+static unsigned fifo_capacity(const struct serial *s)
 {
 	return (s->fcr & UART_FCR_ENABLE_FIFO) ? SERIAL_FIFO_SIZE : 1;
 }
@@ -48,7 +49,7 @@ static void rx_clear(struct serial *s)
 
 static void rx_push(struct serial *s, uint8_t byte)
 {
-	if (s->rx_count >= rx_capacity(s)) {
+	if (s->rx_count >= fifo_capacity(s)) {
 		s->lsr |= UART_LSR_OE;
 		return;
 	}
@@ -85,23 +86,77 @@ static void loopback_msr(struct serial *s)
 	s->msr = (uint8_t)(lines | (s->msr & UART_MSR_ANY_DELTA) | delta);
 }
 
+/* The transmitter's output: the receiver in loopback, else the sink;
+ * returns how many bytes left. */
+static size_t tx_send(struct serial *s, const uint8_t *buf, size_t n)
+{
+	if (s->mcr & UART_MCR_LOOP) {
+		for (size_t i = 0; i < n; i++)
+			rx_push(s, buf[i]);
+		return n;
+	}
+	return s->out.write ? s->out.write(s->out.ctx, buf, n) : n;
+}
+
+/* THRE and TEMT follow the transmit FIFO; becoming empty raises the
+ * THR-empty interrupt. */
+static void tx_update(struct serial *s)
+{
+	if (s->tx_count) {
+		s->lsr &= ~(UART_LSR_THRE | UART_LSR_TEMT);
+	} else if (!(s->lsr & UART_LSR_THRE)) {
+		s->lsr |= UART_LSR_THRE | UART_LSR_TEMT;
+		s->thr_ipending = 1;
+	}
+}
+
+/* Send the transmit FIFO, oldest byte first, while the sink takes it. */
+static void tx_flush(struct serial *s)
+{
+	while (s->tx_count) {
+		unsigned chunk = SERIAL_FIFO_SIZE - s->tx_head;
+		size_t n;
+
+		chunk = chunk < s->tx_count ? chunk : s->tx_count;
+		n = tx_send(s, s->tx + s->tx_head, chunk);
+		if (!n)
+			break;
+		n = n < chunk ? n : chunk;
+		s->tx_head = (unsigned)((s->tx_head + n) % SERIAL_FIFO_SIZE);
+		s->tx_count -= (unsigned)n;
+	}
+	tx_update(s);
+}
+
+static void tx_clear(struct serial *s)
+{
+	s->tx_head = s->tx_count = 0;
+	tx_update(s);
+}
+
 static void transmit(struct serial *s, uint8_t byte)
 {
-	if (s->mcr & UART_MCR_LOOP)
-		rx_push(s, byte);
-	else if (s->out.write)
-		s->out.write(s->out.ctx, &byte, 1);
-	s->thr_ipending = 1;
+	/* Writing THR acknowledges the THR-empty interrupt; a byte written
+	 * while the FIFO is full is lost, as on the chip. */
+	s->thr_ipending = 0;
+	if (s->tx_count < fifo_capacity(s)) {
+		s->tx[(s->tx_head + s->tx_count++) % SERIAL_FIFO_SIZE] = byte;
+		s->lsr &= ~(UART_LSR_THRE | UART_LSR_TEMT);
+	}
+	tx_flush(s);
 }
 
 static void write_fcr(struct serial *s, uint8_t value)
 {
 	/* Toggling the FIFO enable clears both FIFOs. */
-	if ((value ^ s->fcr) & UART_FCR_ENABLE_FIFO)
+	if ((value ^ s->fcr) & UART_FCR_ENABLE_FIFO) {
 		rx_clear(s);
+		tx_clear(s);
+	}
 	if (value & UART_FCR_CLEAR_RCVR)
 		rx_clear(s);
-	/* The TX FIFO is always empty: CLEAR_XMIT has nothing to do. */
+	if (value & UART_FCR_CLEAR_XMIT)
+		tx_clear(s);
 	s->fcr = value & (UART_FCR_ENABLE_FIFO | UART_FCR_TRIGGER_MASK);
 }
 
@@ -215,6 +270,7 @@ static void reset_locked(struct serial *s)
 	s->dll = 0x0c; /* 9600 baud */
 	s->dlm = 0;
 	s->thr_ipending = 0;
+	s->tx_head = s->tx_count = 0;
 	rx_clear(s);
 	update_irq(s);
 }
@@ -240,7 +296,7 @@ size_t serial_rx_room(struct serial *s)
 	size_t room;
 
 	pthread_mutex_lock(&s->lock);
-	room = (s->mcr & UART_MCR_LOOP) ? 0 : rx_capacity(s) - s->rx_count;
+	room = (s->mcr & UART_MCR_LOOP) ? 0 : fifo_capacity(s) - s->rx_count;
 	pthread_mutex_unlock(&s->lock);
 	return room;
 }
@@ -251,9 +307,17 @@ size_t serial_receive(struct serial *s, const uint8_t *buf, size_t n)
 
 	pthread_mutex_lock(&s->lock);
 	/* In loopback the receiver is disconnected from the line. */
-	while (!(s->mcr & UART_MCR_LOOP) && i < n && s->rx_count < rx_capacity(s))
+	while (!(s->mcr & UART_MCR_LOOP) && i < n && s->rx_count < fifo_capacity(s))
 		rx_push(s, buf[i++]);
 	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 	return i;
+}
+
+void serial_tx_ready(struct serial *s)
+{
+	pthread_mutex_lock(&s->lock);
+	tx_flush(s);
+	update_irq(s);
+	pthread_mutex_unlock(&s->lock);
 }

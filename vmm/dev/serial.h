@@ -6,10 +6,19 @@
  * MSR = DCD|DSR|CTS, divisor 12).  Emulated: every register, DLAB, the
  * 16-byte receive FIFO with trigger levels, FCR clears, THRE/RDI/RLS/MSI
  * interrupts with 16550 priorities, loopback (TX to RX, MCR to MSR), scratch.
- * Deliberately not emulated: baud-rate timing (transmission is immediate,
- * so THRE and TEMT are always set), the character-timeout delay (data
- * below the trigger level is reported as a timeout interrupt at once),
- * break, parity and framing errors.  Accesses are 1 byte.
+ *
+ * Transmission: a byte written to THR goes into the transmit FIFO (16 bytes,
+ * or the 1-byte holding register with FIFOs off) and on to the sink at
+ * once if the host takes it, so THRE and TEMT are set again before the
+ * guest looks.  When the host is not reading, the sink takes nothing and
+ * the bytes wait: THRE and TEMT stay clear, as a transmitter stays busy on
+ * a slow line, until serial_tx_ready() says the host takes bytes again and
+ * the FIFO empties (THRE, and its interrupt if enabled).  A byte written
+ * while the FIFO is full is lost, as on the chip.  The device never waits.
+ *
+ * Deliberately not emulated: baud-rate timing, the character-timeout delay
+ * (data below the trigger level is reported as a timeout interrupt at
+ * once), break, parity and framing errors.  Accesses are 1 byte.
  */
 #ifndef MVM_SERIAL_H
 #define MVM_SERIAL_H
@@ -26,9 +35,10 @@
 #define SERIAL_NREGS 8
 #define SERIAL_FIFO_SIZE 16
 
-/* Where transmitted bytes go (called with the device lock held). */
+/* Where transmitted bytes go (called with the device lock held): returns
+ * how many it took, fewer (0) while the host does not read.  Never waits. */
 struct serial_sink {
-	void (*write)(void *ctx, const uint8_t *buf, size_t n);
+	size_t (*write)(void *ctx, const uint8_t *buf, size_t n);
 	void *ctx;
 };
 
@@ -41,6 +51,8 @@ struct serial {
 	uint8_t ier, lcr, mcr, lsr, msr, scr, dll, dlm, fcr;
 	uint8_t rx[SERIAL_FIFO_SIZE];
 	unsigned rx_head, rx_count;
+	uint8_t tx[SERIAL_FIFO_SIZE]; /* bytes the sink has not taken yet */
+	unsigned tx_head, tx_count;
 };
 
 extern const struct bus_ops serial_ops;
@@ -56,5 +68,9 @@ size_t serial_receive(struct serial *s, const uint8_t *buf, size_t n);
 
 /* Bytes serial_receive() would accept now. */
 size_t serial_rx_room(struct serial *s);
+
+/* The sink takes bytes again: hand it the transmit FIFO; THRE (and its
+ * interrupt) once the FIFO is empty. */
+void serial_tx_ready(struct serial *s);
 
 #endif

@@ -7,12 +7,18 @@
 
 enum { RXQ = 0, TXQ = 1 };
 
+/* A chain is taken only while the chardev has room for one of hvc0's (a
+ * page at most); the rest wait in the ring until the host reads, and any
+ * part of a bigger chain that does not fit is dropped. */
+#define TX_CHAIN_ROOM 4096
+
 static void transmit(struct virtio_console *con, struct virtio_mmio *t)
 {
 	struct virtq_chain c;
 	uint8_t buf[4096];
 
-	while (virtio_mmio_pop(t, TXQ, &c)) {
+	while ((!con->chr || chardev_write_room(con->chr) >= TX_CHAIN_ROOM) &&
+	       virtio_mmio_pop(t, TXQ, &c)) {
 		for (uint64_t off = 0; off < c.readable;) {
 			uint64_t n = virtq_copy_from(&c, off, buf, sizeof(buf));
 
@@ -73,13 +79,27 @@ static void console_notify(void *dev, struct virtio_mmio *t, unsigned q)
 		deliver(con, t); /* new receive buffers */
 }
 
+/* The chardev wrote some output: take the chains that waited. */
+static void output_room(void *ctx)
+{
+	struct virtio_console *con = ctx;
+	struct virtio_mmio *t = con->t;
+
+	virtio_mmio_lock(t);
+	if (virtio_mmio_live(t))
+		transmit(con, t);
+	virtio_mmio_unlock(t);
+}
+
 static void console_activate(void *dev, struct virtio_mmio *t)
 {
 	struct virtio_console *con = dev;
 
 	con->t = t;
-	if (con->chr)
+	if (con->chr) {
+		chardev_on_output_room(con->chr, output_room, con);
 		chardev_want_input(con->chr, true);
+	}
 }
 
 static void console_reset(void *dev)
