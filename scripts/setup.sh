@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="gcc make binutils libc6-dev pkg-config libfdt-dev libtracefs-dev libtraceevent-dev
 gnuplot-nox python3 cpio linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils lz4
-qemu-system-data seabios qemu-system-x86 e2fsprogs iproute2 iputils-ping clang"
+qemu-system-data seabios qemu-system-x86 e2fsprogs iproute2 iputils-ping clang strace"
 
 missing=""
 for p in $PACKAGES; do

@@ -146,6 +146,61 @@ def test_reset_without_no_reboot_reboots():
     return None
 
 
+def read_until(p, text, count, timeout):
+    """Read p's (non-blocking) stdout until (text) was seen (count) times."""
+    buf = b""
+
+    def seen():
+        nonlocal buf
+        try:
+            buf += p.stdout.read() or b""
+        except (BlockingIOError, TypeError):
+            pass
+        return buf.count(text) >= count
+    wait_until(seen, timeout)
+    return buf
+
+
+@guest_test
+def test_reboot_restores_the_firmware_read_at_start():
+    """The guest resets after its firmware file was deleted and another put
+    in its place: the reboot runs what mvm read at start (QEMU keeps its ROM
+    blobs), under the default sandbox."""
+    with tempfile.TemporaryDirectory() as d:
+        fw = os.path.join(d, "fw.bin")
+        shutil.copy(payload("echo"), fw)
+        p = subprocess.Popen([MVM, "-bios", fw, "-nodefaults", "-serial", "stdio"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        os.set_blocking(p.stdout.fileno(), False)
+        try:
+            first = read_until(p, b"echo ready", 1, 10)
+            os.unlink(fw)
+            shutil.copy(payload("realmode"), fw)
+            p.stdin.write(b"q")  # the echo payload triple-faults on 'q'
+            p.stdin.flush()
+            out = first + read_until(p, b"echo ready", 1, 10)
+        finally:
+            p.terminate()
+            _, err = p.communicate(timeout=10)
+    if out.count(b"echo ready") != 2 or b"hello" in out or p.returncode != 0:
+        return f"exit {p.returncode}, output {out!r}, {err[-200:]!r}"
+    return None
+
+
+@guest_test
+def test_failed_start_closes_only_what_it_opened():
+    """A machine refused half-way must not close fd 0 (nor any fd it did not
+    open): strace sees no close(0)."""
+    if not shutil.which("strace"):
+        return "FAIL: strace missing: run scripts/setup.sh"
+    for args in (["-M", "microvm,kernel-irqchip=on,pic=off"], ["-m", "64T"]):
+        p = subprocess.run(["strace", "-f", "-e", "trace=close", MVM, "-bios", payload("realmode"),
+                            "-nodefaults"] + args, capture_output=True, text=True, timeout=30)
+        if p.returncode != 2 or re.search(r"close\(0\)", p.stderr):
+            return f"{args}: exit {p.returncode}: {p.stderr[-300:]!r}"
+    return None
+
+
 @guest_test
 def test_sigterm_ends_mvm_cleanly():
     p = subprocess.Popen([MVM, "-bios", payload("firstexit"), "-nodefaults"],
@@ -622,6 +677,10 @@ def truncated_inputs(d):
     cases.append((["-bios", fw], "multiple of 64 KiB"))
     cases.append((["-M", "microvm,firmware=none", "-kernel", os.path.join(GUEST, "vmlinux"),
                    "-initrd", os.path.join(d, "missing.cpio")], "cannot open initrd"))
+    # Longer than an ELF kernel takes, on every path (the kernel would cut it).
+    for machine in ("microvm", "microvm,firmware=none"):
+        cases.append((["-M", machine, "-kernel", os.path.join(GUEST, "vmlinux"),
+                       "-append", "x" * 2062], "command line longer than the kernel accepts"))
     return cases
 
 
@@ -875,6 +934,42 @@ def fwcfg_bytes(rows):
     return sum(int(r["value"], 16) for r in rows if r["event"] == "fwcfg_read")
 
 
+def linux_reboots(extra_machine):
+    """Boot without -no-reboot under the default sandbox: the guest panics at
+    init (reboot=t panic=-1) and must boot again; None, or why not."""
+    with tempfile.TemporaryDirectory() as d:
+        trace = os.path.join(d, "t.csv")
+        args = [MVM, "-M", "microvm" + extra_machine, "-m", "256m", "-kernel",
+                os.path.join(GUEST, "vmlinux"), "-initrd", os.path.join(GUEST, "initramfs.cpio"),
+                "-append", "console=ttyS0 reboot=t panic=-1", "-nodefaults", "-no-user-config",
+                "-nographic", "-serial", "stdio", "--trace", trace]
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        os.set_blocking(p.stdout.fileno(), False)
+        try:
+            out = read_until(p, b"Linux version", 2, LINUX_TIMEOUT)
+        finally:
+            p.terminate()
+            _, err = p.communicate(timeout=30)
+        rows = read_trace(trace) if os.path.exists(trace) else []
+    starts = [r for r in rows if r["event"] == "marker" and r["detail"] == "linux_start_kernel"]
+    resets = [r for r in rows if r["event"] == "reset"]
+    if out.count(b"Linux version") < 2 or len(starts) < 2 or not resets or p.returncode != 0:
+        return (f"exit {p.returncode}, {out.count(b'Linux version')} kernel banners, "
+                f"{len(starts)} start_kernel markers, {len(resets)} resets: {err[-300:]!r}")
+    print(f"     {extra_machine or 'qboot'}: {len(starts)} kernel starts, {len(resets)} reset, "
+          f"second start {(int(starts[1]['time_ns']) - int(resets[0]['time_ns'])) / 1e9:.1f} s "
+          "after the reset", flush=True)
+    return None
+
+
+def test_linux_reboots_direct():
+    return linux_reboots(",firmware=none")
+
+
+def test_linux_reboots_through_qboot():
+    return linux_reboots("")
+
+
 def test_linux_boots_to_init():
     """The command line of a QEMU user: -kernel vmlinux, i.e. qboot and PVH."""
     st, out, err, rows, wall = boot_linux("")
@@ -959,6 +1054,7 @@ LINUX_TESTS = [test_linux_boots_to_init, test_linux_direct_boot_all_legacy_devic
                test_linux_bzimage_through_qboot, test_linux_bzimage_through_seabios,
                test_linux_all_legacy_devices_off,
                test_linux_smp2_sees_two_cpus, test_linux_kernel_irqchip_on,
+               test_linux_reboots_direct, test_linux_reboots_through_qboot,
                test_bench_matrix_interrupted_then_resumed]
 
 

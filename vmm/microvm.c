@@ -576,18 +576,29 @@ static int setup_kernel_for_firmware(struct microvm *m)
 	boot_image_unmap(&initrd);
 	boot_image_unmap(&kernel);
 	boot_image_free(&m->initrd_image);
-	boot_image_free(&m->kernel_image);
+	/* A PVH kernel is loaded into RAM, not fetched by the firmware: every
+	 * reset loads it again (QEMU's ROM blobs), so its copy is kept. */
+	m->reload_pvh = kind == FWCFG_KERNEL_PVH;
+	if (!m->reload_pvh)
+		boot_image_free(&m->kernel_image);
 	return r;
 }
 
-/* Everything a boot needs that is read from files, read once. */
-static int setup_boot(struct microvm *m)
+/* The PVH kernel's segments, as at start: the last boot may have changed
+ * them (setup_kernel_for_firmware checked the image). */
+static int reload_pvh_kernel(struct microvm *m)
 {
-	int r = m->cfg->kernel ? read_boot_images(m) : MICROVM_OK;
+	struct image kernel;
+	struct linux_elf elf;
+	const char *why = "";
+	int err = boot_image_map(&m->kernel_image, &kernel);
 
-	if (!r && m->firmware && m->cfg->kernel)
-		r = setup_kernel_for_firmware(m);
-	return r;
+	if (!err)
+		err = linux_load_elf(&m->mem, kernel, &elf, &why);
+	boot_image_unmap(&kernel);
+	if (err)
+		log_err("cannot load kernel '%s': %s", m->cfg->kernel, *why ? why : strerror(-err));
+	return err;
 }
 
 static int load_firmware(struct microvm *m)
@@ -602,7 +613,7 @@ static int load_firmware(struct microvm *m)
 		log_err("cannot load firmware '%s': %s", m->firmware, strerror(-err));
 		return MICROVM_EVMM;
 	}
-	return MICROVM_OK;
+	return m->reload_pvh && reload_pvh_kernel(m) ? MICROVM_EVMM : MICROVM_OK;
 }
 
 /* Put images in memory and vCPUs in their start state: at creation and at
@@ -654,10 +665,13 @@ int microvm_create(struct microvm *m, const struct vm_config *cfg)
 		r = build_cmdline(m);
 	if (!r)
 		r = setup_vcpus(m);
-	if (!r)
-		r = setup_boot(m);
+	if (!r && m->cfg->kernel)
+		r = read_boot_images(m);
 	if (!r)
 		r = microvm_load_boot(m);
+	/* After the first load, which must not load a PVH kernel twice. */
+	if (!r && m->firmware && m->cfg->kernel)
+		r = setup_kernel_for_firmware(m);
 	/* Said once, and only for a VM that will run. */
 	if (!r && m->pvm_compat_applied)
 		log_info("kvm_pvm host: appending \"%s\" to the kernel command line "

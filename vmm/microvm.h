@@ -49,8 +49,9 @@ struct microvm {
 	struct fw_cfg fw_cfg;
 	char *firmware;	   /* firmware image path, NULL for a direct boot */
 	/* Boot files, read once (boot/image.h); the firmware path hands the
-	 * kernel and initrd to fw_cfg and drops them. */
+	 * kernel and initrd to fw_cfg and drops them (but for a PVH kernel). */
 	struct boot_image fw_image, kernel_image, initrd_image;
+	bool reload_pvh; /* firmware boot of a PVH kernel: reload it at reset */
 	/* virtio-mmio: the transports and the devices behind them */
 	struct virtio_mmio virtio[VIRTIO_MMIO_SLOTS];
 	int virtio_irqfd[VIRTIO_MMIO_SLOTS];
