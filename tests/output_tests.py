@@ -216,6 +216,35 @@ def test_late_slow_reader_gets_all_hvc0_output():
     return read_late_and_slowly(HVC_ARGS + ["-chardev", "stdio,id=c"], HVC_OUTPUT)
 
 
+def test_sigterm_ends_mvm_while_stdout_and_stderr_share_an_unread_pipe():
+    """`mvm ... 2>&1 | reader-that-stopped`: mvm's own messages must not
+    block it either (its last line is dropped when nobody reads)."""
+    r, w = os.pipe()
+    try:
+        capacity = one_page_pipe(r)
+        p = subprocess.Popen([MVM] + SERIAL_ARGS + ["-serial", "stdio"], stdin=subprocess.DEVNULL,
+                             stdout=w, stderr=w)
+        why = wait_until_full(p, r, capacity)
+        if why:
+            p.kill()
+            p.wait()
+            return why
+        time.sleep(SETTLE)
+        p.send_signal(signal.SIGTERM)
+        try:
+            st = p.wait(timeout=EXIT_LIMIT)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            return f"still running {EXIT_LIMIT} s after SIGTERM"
+        if fcntl.fcntl(w, fcntl.F_GETFL) & os.O_NONBLOCK:
+            return "mvm made the stderr it shares with its parent non-blocking"
+        return None if st == 0 else f"exit {st}"
+    finally:
+        os.close(r)
+        os.close(w)
+
+
 TESTS = [
     test_sigterm_ends_mvm_while_stdout_is_unread,
     test_sigterm_ends_mvm_while_stdout_socket_is_unread,
@@ -224,4 +253,5 @@ TESTS = [
     test_sigterm_ends_mvm_while_hvc0_fifo_is_unread,
     test_late_slow_reader_gets_all_serial_output,
     test_late_slow_reader_gets_all_hvc0_output,
+    test_sigterm_ends_mvm_while_stdout_and_stderr_share_an_unread_pipe,
 ]

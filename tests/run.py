@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (BUILD, GUEST, LINUX_TIMEOUT, MVM, PAYLOADS, TOP, children,  # noqa: E402
                      closing_line, counts, have_kvm, mvm, read_trace, report, skip, skip_all,
                      thread_names, vcpus_running, wait_until)
+import output_tests  # noqa: E402
 import virtio_linux  # noqa: E402
 
 
@@ -1049,6 +1050,8 @@ def test_bench_matrix_interrupted_then_resumed():
               f"{rows[0]['exits']} exits, VMM RSS {rows[0]['rss_kib']} KiB", flush=True)
     return None
 
+
+GUEST_TESTS.extend(output_tests.TESTS)
 
 LINUX_TESTS = [test_linux_boots_to_init, test_linux_direct_boot_all_legacy_devices_on,
                test_linux_bzimage_through_qboot, test_linux_bzimage_through_seabios,

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "log.h"
 #include "microvm.h"
+#include "outbuf.h"
 #include "outfile.h"
 #include "phases.h"
 #include "probe.h"
@@ -111,6 +112,21 @@ static int write_traces(const struct vm_config *cfg, const struct trace_event *e
 	return err;
 }
 
+/* The phase summary, where log messages go (one write, never blocking). */
+static void print_phases(const struct boot_phases *phases)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return;
+	phases_print(f, phases, "mvm");
+	if (fclose(f) == 0)
+		log_write(text, len);
+	free(text);
+}
+
 static int report_probes(const struct vm_config *cfg)
 {
 	struct boot_phases phases;
@@ -127,7 +143,7 @@ static int report_probes(const struct vm_config *cfg)
 	ev = probes_collect(&n);
 	if (cfg->probe_summary) {
 		phases_compute(ev, n, &phases);
-		phases_print(stderr, &phases, "mvm");
+		print_phases(&phases);
 	}
 	if (cfg->trace_path)
 		err = write_traces(cfg, ev, n);
@@ -196,6 +212,16 @@ static int start_probes(const struct vm_config *cfg, uint64_t t0)
 	return 0;
 }
 
+/* Messages go to a non-blocking stderr of mvm's own where one can be had,
+ * so that a reader who stopped reading does not hold mvm up (outbuf.h). */
+static void use_private_stderr(void)
+{
+	int fd = outbuf_reopen_private(STDERR_FILENO);
+
+	if (fd >= 0)
+		log_set_fd(fd);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t t0 = probe_now();
@@ -204,6 +230,7 @@ int main(int argc, char **argv)
 	char err[256];
 	int status;
 
+	use_private_stderr();
 	config_defaults(&cfg);
 	if (config_parse(&cfg, argc, argv, err, sizeof(err))) {
 		log_err("%s", err);

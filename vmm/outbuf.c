@@ -26,7 +26,7 @@ void outbuf_init(struct outbuf *o, struct evloop *loop, void (*room)(void *ctx),
 /* A FIFO or terminal opened again through /proc: an open file description
  * of our own, non-blocking without touching the one we were given.  Not a
  * pty master: opening that again would make a new pty. */
-static int reopen_private(int fd)
+int outbuf_reopen_private(int fd)
 {
 	struct stat st;
 	unsigned ptn;
@@ -148,7 +148,7 @@ int outbuf_attach(struct outbuf *o, int fd, bool shared)
 	if (!buf)
 		return -ENOMEM;
 	if (shared) {
-		priv = reopen_private(fd);
+		priv = outbuf_reopen_private(fd);
 		how = priv >= 0 ? OUTBUF_WRITE : shared_how(fd);
 	} else if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK)) {
 		free(buf);

@@ -54,6 +54,11 @@ struct outbuf {
 	uint64_t written; /* bytes the host took, for progress checks */
 };
 
+/* A pipe, FIFO or terminal (fd) opened again through /proc as a
+ * non-blocking description of mvm's own (the caller closes it); -1 for
+ * anything else, or when that fails. */
+int outbuf_reopen_private(int fd);
+
 /* (o) with no descriptor (output dropped); (room)(ctx) is called on the
  * main thread when queued bytes were written, or dropped, making room. */
 void outbuf_init(struct outbuf *o, struct evloop *loop, void (*room)(void *ctx), void *ctx);
