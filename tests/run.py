@@ -1103,7 +1103,7 @@ def run_fuzz():
 def main():
     global ARGS
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", choices=["unit", "fuzz", "guests", "linux"])
+    ap.add_argument("--only", "--tier", dest="only", choices=["unit", "fuzz", "guests", "linux"])
     ap.add_argument("-k", help="run guest tests whose name contains this")
     ARGS = ap.parse_args()
     if not os.path.exists(MVM):

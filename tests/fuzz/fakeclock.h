@@ -3,7 +3,7 @@
 #ifndef MVM_FUZZ_FAKECLOCK_H
 #define MVM_FUZZ_FAKECLOCK_H
 
-#include "clock.h"
+#include "core/clock.h"
 
 struct fakeclock {
 	uint64_t now, deadline;

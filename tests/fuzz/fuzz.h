@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "bus.h"
+#include "core/bus.h"
 
 struct fuzz_in {
 	const uint8_t *p;

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config.h"
+#include "cli/config.h"
 #include "fuzz.h"
 
 #define MAX_ARGS 64

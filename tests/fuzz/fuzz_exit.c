@@ -9,7 +9,7 @@
  * with all-ones, unassigned MMIO reads with zeros. */
 #include <stdlib.h>
 
-#include "exit.h"
+#include "kvm/exit.h"
 #include "fuzz.h"
 
 #define PAGE 4096u

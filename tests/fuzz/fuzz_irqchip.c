@@ -14,8 +14,8 @@
  * - ExtINT is pending exactly when the PIC's output is high, never without
  *   a PIC, and the boot vCPU is kicked whenever it goes high. */
 #include "fuzz.h"
-#include "irqchip.h"
-#include "log.h"
+#include "kvm/irqchip.h"
+#include "core/log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "config.h"
+#include "cli/config.h"
 
 static struct vm_config c;
 static char err[256];

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "cpuid.h"
+#include "kvm/cpuid.h"
 
 static struct kvm_cpuid2 *make(void)
 {

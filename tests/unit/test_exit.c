@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "exit.h"
+#include "kvm/exit.h"
 
 struct rec {
 	uint64_t offset;

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "mem.h"
+#include "core/mem.h"
 
 static void test_mem_small_ram_is_one_region_at_zero(void)
 {

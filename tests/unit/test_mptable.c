@@ -3,7 +3,7 @@
 
 #include "boot/mptable.h"
 #include "check.h"
-#include "cpuid.h"
+#include "kvm/cpuid.h"
 
 static uint8_t sum(const uint8_t *p, size_t n)
 {

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "outbuf.h"
+#include "host/outbuf.h"
 
 #define PAGE 4096
 #define MUCH (PAGE + OUTBUF_SIZE + 1000) /* more than a one-page pipe and the buffer hold */

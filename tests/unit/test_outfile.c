@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "outfile.h"
+#include "host/outfile.h"
 
 static char dir[] = "/tmp/test_outfile.XXXXXX";
 static char a[256], b[256];

@@ -1,7 +1,7 @@
 /* test_rtc.c: the MC146818A RTC through its ports, with a fake clock, timer and IRQ line. */
 #include <string.h>
 
-#include "bus.h"
+#include "core/bus.h"
 #include "check.h"
 #include "dev/rtc.h"
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "sandbox.h"
+#include "host/sandbox.h"
 
 static int hook_fd = -1;
 

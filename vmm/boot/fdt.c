@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "dev/ioapic.h"
-#include "fdt.h"
+#include "boot/fdt.h"
 
 #define IOAPIC_PHANDLE 1
 #define SERIAL_BASE 0x3f8

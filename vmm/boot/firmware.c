@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "firmware.h"
+#include "boot/firmware.h"
 
 int firmware_check_size(size_t size, const char **why)
 {

@@ -7,8 +7,8 @@
 #ifndef MVM_BOOT_FIRMWARE_H
 #define MVM_BOOT_FIRMWARE_H
 
-#include "linux.h"
-#include "mem.h"
+#include "boot/linux.h"
+#include "core/mem.h"
 
 /* 0 if (size) is a valid firmware size (> 0, multiple of 64 KiB, <= 16 MiB). */
 int firmware_check_size(size_t size, const char **why);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fwcfg_linux.h"
+#include "boot/fwcfg_linux.h"
 
 #define HDR_OFFSET 0x1f1
 #define HDRS_MAGIC 0x53726448

@@ -15,8 +15,8 @@
 #define MVM_BOOT_FWCFG_LINUX_H
 
 #include "dev/fw_cfg.h"
-#include "linux.h"
-#include "mem.h"
+#include "boot/linux.h"
+#include "core/mem.h"
 
 enum fwcfg_kernel { FWCFG_KERNEL_BZIMAGE, FWCFG_KERNEL_PVH };
 

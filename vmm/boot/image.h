@@ -10,7 +10,7 @@
 #ifndef MVM_BOOT_IMAGE_H
 #define MVM_BOOT_IMAGE_H
 
-#include "linux.h"
+#include "boot/linux.h"
 
 struct boot_image {
 	int fd;	     /* sealed memfd, -1 when none */

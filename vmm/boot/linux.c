@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "linux.h"
+#include "boot/linux.h"
 
 #define HDRS_MAGIC 0x53726448 /* "HdrS" */
 #define BOOT_FLAG 0xaa55

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mem.h"
+#include "core/mem.h"
 
 #define LINUX_ZERO_PAGE 0x7000ULL
 #define LINUX_CMDLINE 0x20000ULL

@@ -1,7 +1,7 @@
 /* longmode.c: GDT and identity page tables for direct 64-bit boot. */
 #include <errno.h>
 
-#include "longmode.h"
+#include "boot/longmode.h"
 
 #define PTE_P 0x1ULL
 #define PTE_RW 0x2ULL

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "mem.h"
+#include "core/mem.h"
 
 #define LONGMODE_GDT 0x500ULL
 #define LONGMODE_GDT_ENTRIES 4

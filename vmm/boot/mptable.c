@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "dev/ioapic.h"
-#include "mptable.h"
+#include "boot/mptable.h"
 
 #define MP_SPEC_REV 4
 #define LAPIC_BASE 0xfee00000u

@@ -14,8 +14,8 @@
 
 #include <stdint.h>
 
-#include "cpuid.h"
-#include "mem.h"
+#include "kvm/cpuid.h"
+#include "core/mem.h"
 
 #define MPTABLE_START 0x9e000ULL /* reserved in e820 up to 640 KiB */
 #define MPTABLE_CONFIG MPTABLE_START

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fw_cfg.h"
+#include "dev/fw_cfg.h"
 #include "probe.h"
 
 #define SIGNATURE "QEMU"

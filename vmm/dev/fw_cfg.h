@@ -25,8 +25,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bus.h"
-#include "mem.h"
+#include "core/bus.h"
+#include "core/mem.h"
 
 #define FW_CFG_IO_BASE 0x510
 #define FW_CFG_IO_LEN 2

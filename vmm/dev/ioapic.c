@@ -1,7 +1,7 @@
 /* ioapic.c: 24-pin I/O APIC model for the split irqchip (see ioapic.h). */
 #include <string.h>
 
-#include "ioapic.h"
+#include "dev/ioapic.h"
 
 #define IOREGSEL 0x00
 #define IOWIN 0x10

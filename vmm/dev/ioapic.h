@@ -24,7 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bus.h"
+#include "core/bus.h"
 
 #define IOAPIC_BASE 0xfec00000ULL
 #define IOAPIC_SIZE 0x1000

@@ -1,7 +1,7 @@
 /* marker.c: boot-marker ports (see marker.h). */
 #include <string.h>
 
-#include "marker.h"
+#include "dev/marker.h"
 #include "probe.h"
 
 static void marker_write(void *dev, uint64_t offset, unsigned size, uint64_t value)

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "bus.h"
+#include "core/bus.h"
 
 #define MARKER_BASE 0xf4
 #define MARKER_NPORTS 2

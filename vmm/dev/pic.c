@@ -1,7 +1,7 @@
 /* pic.c: i8259A master/slave pair and ELCR (see pic.h for what is emulated). */
 #include <string.h>
 
-#include "pic.h"
+#include "dev/pic.h"
 
 #define NO_IRQ 8 /* priority rank meaning "nothing" */
 

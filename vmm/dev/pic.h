@@ -43,7 +43,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bus.h"
+#include "core/bus.h"
 
 #define PIC_MASTER_BASE 0x20
 #define PIC_SLAVE_BASE 0xa0

@@ -1,7 +1,7 @@
 /* pit.c: i8254 programmable interval timer (see pit.h for what is emulated). */
 #include <string.h>
 
-#include "pit.h"
+#include "dev/pit.h"
 
 #define NSEC_PER_SEC 1000000000ull
 

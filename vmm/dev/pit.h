@@ -57,9 +57,9 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "bus.h"
-#include "clock.h"
-#include "irq.h"
+#include "core/bus.h"
+#include "core/clock.h"
+#include "core/irq.h"
 
 #define PIT_BASE 0x40
 #define PIT_NPORTS 4

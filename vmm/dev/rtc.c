@@ -1,7 +1,7 @@
 /* rtc.c: MC146818A RTC and CMOS state machine (see rtc.h for what is emulated). */
 #include <string.h>
 
-#include "rtc.h"
+#include "dev/rtc.h"
 
 #define NS_PER_SEC 1000000000LL
 #define SEC_PER_DAY 86400

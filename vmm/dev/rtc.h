@@ -38,9 +38,9 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "bus.h"
-#include "clock.h"
-#include "irq.h"
+#include "core/bus.h"
+#include "core/clock.h"
+#include "core/irq.h"
 
 #define RTC_PORT_BASE 0x70
 #define RTC_PORT_LEN 2

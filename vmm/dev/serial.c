@@ -2,7 +2,7 @@
 #include <linux/serial_reg.h>
 #include <string.h>
 
-#include "serial.h"
+#include "dev/serial.h"
 
 /* Each FIFO holds 16 bytes, or a single holding register with FIFOs off. */
 static unsigned fifo_capacity(const struct serial *s)

@@ -27,8 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bus.h"
-#include "irq.h"
+#include "core/bus.h"
+#include "core/irq.h"
 
 #define SERIAL_COM1_BASE 0x3f8
 #define SERIAL_COM1_IRQ 4

@@ -11,7 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "blk.h"
+#include "virtio/blk.h"
 
 #define SECTOR 512
 #define SEG_MAX (VIRTQ_MAX_SEGS - 2) /* minus header and status */

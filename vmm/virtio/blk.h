@@ -33,7 +33,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-#include "mmio.h"
+#include "virtio/mmio.h"
 
 /* How requests reach the image: the host's system calls, or a test's
  * wrappers around them (to make the I/O slow). */

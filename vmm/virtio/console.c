@@ -2,7 +2,7 @@
 #include <linux/virtio_ids.h>
 #include <string.h>
 
-#include "console.h"
+#include "virtio/console.h"
 #include "probe.h"
 
 enum { RXQ = 0, TXQ = 1 };

@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "chardev.h"
-#include "mmio.h"
+#include "host/chardev.h"
+#include "virtio/mmio.h"
 
 #define CONSOLE_PENDING 256
 

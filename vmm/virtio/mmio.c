@@ -10,7 +10,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "mmio.h"
+#include "virtio/mmio.h"
 #include "probe.h"
 
 #define MAGIC 0x74726976   /* "virt" */

@@ -25,11 +25,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bus.h"
-#include "evloop.h"
-#include "irq.h"
-#include "mem.h"
-#include "queue.h"
+#include "core/bus.h"
+#include "core/evloop.h"
+#include "core/irq.h"
+#include "core/mem.h"
+#include "virtio/queue.h"
 
 #define VIRTIO_MMIO_BASE 0xfeb00000ULL
 #define VIRTIO_MMIO_SLOT_SIZE 0x200

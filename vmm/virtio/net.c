@@ -12,7 +12,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "net.h"
+#include "virtio/net.h"
 
 enum { RXQ = 0, TXQ = 1 };
 

@@ -16,8 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "evloop.h"
-#include "mmio.h"
+#include "core/evloop.h"
+#include "virtio/mmio.h"
 
 struct virtio_net {
 	int tap_fd;

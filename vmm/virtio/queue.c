@@ -3,7 +3,7 @@
 #include <linux/virtio_ring.h>
 #include <string.h>
 
-#include "queue.h"
+#include "virtio/queue.h"
 
 #define DESC_SIZE sizeof(struct vring_desc)
 

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "mem.h"
+#include "core/mem.h"
 
 #define VIRTQ_MAX_SIZE 256  /* QueueNumMax of every mvm device */
 #define VIRTQ_MAX_SEGS 128  /* buffers per chain (indirect tables included) */

@@ -2,7 +2,7 @@
 #include <linux/virtio_ids.h>
 #include <sys/random.h>
 
-#include "rng.h"
+#include "virtio/rng.h"
 
 #define RNG_CHUNK 4096 /* per request: the guest asks again for more */
 

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "mmio.h"
+#include "virtio/mmio.h"
 
 struct virtio_rng {
 	uint64_t bytes; /* entropy handed to the guest */

@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "outfile.h"
+#include "host/outfile.h"
 
 static int open_one(struct outfiles *o, const char *path)
 {

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "core/log.h"
 
 enum log_level log_level_max = LOG_INFO;
 static int log_fd = STDERR_FILENO;

@@ -9,7 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "outbuf.h"
+#include "host/outbuf.h"
 
 /* A guarded descriptor gets at most this much per EPOLLOUT: a pipe then
  * has at least a page free, a terminal reports room once fewer than 256

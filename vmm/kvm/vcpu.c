@@ -9,11 +9,11 @@
 #include <unistd.h>
 
 #include "boot/longmode.h"
-#include "cpuid.h"
-#include "log.h"
+#include "kvm/cpuid.h"
+#include "core/log.h"
 #include "probe.h"
-#include "sandbox.h"
-#include "vcpu.h"
+#include "host/sandbox.h"
+#include "kvm/vcpu.h"
 
 #define CPUID_MAX_ENTRIES 256
 #define KICK_SIGNAL SIGUSR1

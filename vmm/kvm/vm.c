@@ -5,8 +5,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "vm.h"
+#include "core/log.h"
+#include "kvm/vm.h"
 
 int vm_open(struct vm *vm, const char **why)
 {

@@ -1,7 +1,7 @@
 /* exit.c: KVM exit decoding and bus dispatch. */
 #include <stdbool.h>
 
-#include "exit.h"
+#include "kvm/exit.h"
 
 uint64_t exit_le_load(const uint8_t *p, unsigned size)
 {

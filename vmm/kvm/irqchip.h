@@ -20,12 +20,12 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "bus.h"
-#include "config.h"
+#include "core/bus.h"
+#include "cli/config.h"
 #include "dev/ioapic.h"
 #include "dev/pic.h"
-#include "irq.h"
-#include "vm.h"
+#include "core/irq.h"
+#include "kvm/vm.h"
 
 #define IRQCHIP_NGSI IOAPIC_NPINS
 

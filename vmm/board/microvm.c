@@ -15,8 +15,8 @@
 #include "boot/linux.h"
 #include "boot/longmode.h"
 #include "boot/mptable.h"
-#include "log.h"
-#include "microvm.h"
+#include "core/log.h"
+#include "board/microvm.h"
 #include "probe.h"
 
 /* Guest command-line workarounds for the nested kvm_pvm backend, whose

@@ -8,7 +8,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "clock.h"
+#include "core/clock.h"
 
 #define EVLOOP_MAX 64
 

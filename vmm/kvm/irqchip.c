@@ -3,8 +3,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "irqchip.h"
-#include "log.h"
+#include "kvm/irqchip.h"
+#include "core/log.h"
 
 #define IRQ0_OVERRIDE_PIN 2
 

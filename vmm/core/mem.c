@@ -3,7 +3,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "mem.h"
+#include "core/mem.h"
 
 static void *map_anon(uint64_t size)
 {

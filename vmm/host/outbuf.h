@@ -31,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "evloop.h"
+#include "core/evloop.h"
 
 #define OUTBUF_SIZE 16384
 

@@ -10,10 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bus.h"
-#include "cpuid.h"
-#include "exit.h"
-#include "vm.h"
+#include "core/bus.h"
+#include "kvm/cpuid.h"
+#include "kvm/exit.h"
+#include "kvm/vm.h"
 
 /* Why a vCPU thread stopped. */
 enum vcpu_stop {

@@ -5,7 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "evloop.h"
+#include "core/evloop.h"
 
 int evloop_init(struct evloop *l)
 {

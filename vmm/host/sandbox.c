@@ -14,7 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "sandbox.h"
+#include "host/sandbox.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -6,14 +6,14 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "log.h"
-#include "microvm.h"
-#include "outbuf.h"
-#include "outfile.h"
+#include "cli/config.h"
+#include "core/log.h"
+#include "board/microvm.h"
+#include "host/outbuf.h"
+#include "host/outfile.h"
 #include "phases.h"
 #include "probe.h"
-#include "sandbox.h"
+#include "host/sandbox.h"
 
 #ifndef MVM_VERSION
 #define MVM_VERSION "unknown"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "cli/config.h"
 
 #define MAX_CPUS 255    /* MP table APIC IDs are 8-bit */
 #define MAX_APIC_ID 254 /* and 255 is the broadcast ID (QEMU needs x2APIC above) */

@@ -8,7 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "chardev.h"
+#include "host/chardev.h"
 
 static void on_readable(void *ctx, uint32_t events)
 {

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "cpuid.h"
+#include "kvm/cpuid.h"
 
 enum cpuid_reg { EAX, EBX, ECX, EDX };
 

@@ -9,7 +9,7 @@
 
 #include <linux/kvm.h>
 
-#include "bus.h"
+#include "core/bus.h"
 
 /*
  * The bytes of kvm_run mvm may touch: KVM puts port I/O data in the second

@@ -15,8 +15,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "evloop.h"
-#include "outbuf.h"
+#include "core/evloop.h"
+#include "host/outbuf.h"
 
 enum chardev_kind { CHARDEV_NULL, CHARDEV_STDIO, CHARDEV_FILE, CHARDEV_SOCKET };
 

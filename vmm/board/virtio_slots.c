@@ -13,8 +13,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "microvm.h"
+#include "core/log.h"
+#include "board/microvm.h"
 
 static const uint8_t default_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 

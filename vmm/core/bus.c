@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "bus.h"
+#include "core/bus.h"
 
 void bus_init(struct bus *bus, const char *name)
 {

@@ -9,10 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "microvm.h"
+#include "core/log.h"
+#include "board/microvm.h"
 #include "probe.h"
-#include "sandbox.h"
+#include "host/sandbox.h"
 
 static void start_vcpus(struct microvm *m)
 {

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "mem.h"
+#include "core/mem.h"
 
 /* KVM's own pages (EPT identity map, then three TSS pages), reserved in e820. */
 #define VM_KVM_IDENTITY_MAP 0xfeffc000ULL

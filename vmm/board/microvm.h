@@ -8,8 +8,8 @@
 
 #include <stdbool.h>
 
-#include "bus.h"
-#include "config.h"
+#include "core/bus.h"
+#include "cli/config.h"
 #include "dev/fw_cfg.h"
 #include "dev/marker.h"
 #include "dev/pit.h"
@@ -17,17 +17,17 @@
 #include "dev/serial.h"
 #include "boot/fdt.h"
 #include "boot/image.h"
-#include "evloop.h"
-#include "irqchip.h"
-#include "mem.h"
-#include "outbuf.h"
-#include "vcpu.h"
+#include "core/evloop.h"
+#include "kvm/irqchip.h"
+#include "core/mem.h"
+#include "host/outbuf.h"
+#include "kvm/vcpu.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
 #include "virtio/mmio.h"
 #include "virtio/net.h"
 #include "virtio/rng.h"
-#include "vm.h"
+#include "kvm/vm.h"
 
 /* Exit statuses, as QEMU's: 0 guest shutdown, 1 VMM failure, 2 bad input. */
 enum { MICROVM_OK = 0, MICROVM_EVMM = 1, MICROVM_EINPUT = 2 };

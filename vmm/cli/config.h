@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "chardev.h"
-#include "cpuid.h"
+#include "host/chardev.h"
+#include "kvm/cpuid.h"
 #include "trace.h"
 
 #define CONFIG_MAX_BACKENDS 8
