@@ -41,7 +41,7 @@ SRCS_host := $(wildcard vmm/host/*.c)
 SRCS_dev := $(wildcard vmm/dev/*.c vmm/virtio/*.c vmm/boot/*.c)
 SRCS_kvm := $(wildcard vmm/kvm/*.c)
 SRCS_probes := probes/probe.c probes/trace.c probes/phases.c
-SRCS_cli := vmm/cli/config.c
+SRCS_cli := $(wildcard vmm/cli/*.c)
 SRCS_board := $(wildcard vmm/board/*.c)
 SRCS_bench := $(filter-out bench/main.c,$(wildcard bench/*.c))
 SRCS_tracer := probes/hosttrace.c probes/hostconv.c
@@ -61,7 +61,7 @@ $(shell mkdir -p $(BUILD) && echo '#define MVM_VERSION "$(VERSION)"' > $(BUILD)/
 	(cmp -s $(BUILD)/version.h.new $(BUILD)/version.h || mv $(BUILD)/version.h.new $(BUILD)/version.h))
 
 # Compile rules per flavour.  The version string goes only where it is printed.
-$(BUILD)/obj/vmm/cli/main.o $(BUILD)/obj/bench/meta.o $(BUILD)/san/vmm/cli/main.o: \
+$(BUILD)/obj/vmm/main.o $(BUILD)/obj/bench/meta.o $(BUILD)/san/vmm/main.o: \
 	VERSION_FLAG = -include $(BUILD)/version.h
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -98,12 +98,12 @@ help:
 
 # mvm links statically: no ld.so work at start-up and only the pages it uses
 # in its RSS (the benchmark gate is 1.5 MiB of VMM overhead).
-$(BUILD)/mvm: $(BUILD)/obj/vmm/cli/main.o $(call lib_list,$(BUILD)/obj,$(PROGRAM_LIBS))
+$(BUILD)/mvm: $(BUILD)/obj/vmm/main.o $(call lib_list,$(BUILD)/obj,$(PROGRAM_LIBS))
 	$(CC) -o $@ $< $(call LINK_LIBS,$(BUILD)/obj,$(PROGRAM_LIBS)) $(ALL_LDFLAGS) -static $(LINK_SYS)
 
 # mvm with ASan and UBSan (dynamic: the sanitizers cannot link statically),
 # for the device-payload tests.
-$(BUILD)/mvm-san: $(BUILD)/san/vmm/cli/main.o $(call lib_list,$(BUILD)/san,$(PROGRAM_LIBS))
+$(BUILD)/mvm-san: $(BUILD)/san/vmm/main.o $(call lib_list,$(BUILD)/san,$(PROGRAM_LIBS))
 	$(CC) $(SAN_FLAGS) -o $@ $< $(call LINK_LIBS,$(BUILD)/san,$(PROGRAM_LIBS)) $(LINK_SYS)
 
 $(BUILD)/mvm-bench: $(BUILD)/obj/bench/main.o $(call lib_list,$(BUILD)/obj,$(PROGRAM_LIBS))

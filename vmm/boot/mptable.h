@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "kvm/cpuid.h"
+#include "core/topology.h"
 #include "core/mem.h"
 
 #define MPTABLE_START 0x9e000ULL /* reserved in e820 up to 640 KiB */

@@ -10,8 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "host/chardev.h"
+#include "host/chardev_opts.h"
 #include "kvm/cpuid.h"
+#include "kvm/vm.h"
 #include "trace.h"
 
 #define CONFIG_MAX_BACKENDS 8
@@ -40,7 +41,6 @@ struct smp_opts {
 };
 
 enum onoffauto { ONOFFAUTO_AUTO, ONOFFAUTO_ON, ONOFFAUTO_OFF };
-enum irqchip_mode { IRQCHIP_SPLIT, IRQCHIP_ON };
 enum serial_backend { SERIAL_STDIO, SERIAL_NULL, SERIAL_FILE, SERIAL_NONE };
 
 struct vm_config {

@@ -16,17 +16,8 @@
 #include <sys/types.h>
 
 #include "core/evloop.h"
+#include "host/chardev_opts.h"
 #include "host/outbuf.h"
-
-enum chardev_kind { CHARDEV_NULL, CHARDEV_STDIO, CHARDEV_FILE, CHARDEV_SOCKET };
-
-struct chardev_opts {
-	const char *id;
-	enum chardev_kind kind;
-	const char *path;
-	bool server; /* socket: listen at path (else connect to it) */
-	bool wait;   /* socket server: wait for a client before the guest starts */
-};
 
 struct chardev {
 	enum chardev_kind kind;

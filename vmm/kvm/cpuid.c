@@ -80,52 +80,14 @@ bool cpuid_apply_feature(struct kvm_cpuid2 *cpuid, const char *name, bool on)
 
 /* ---- topology ---- */
 
-/* Bits needed to number (n) things: the width of an APIC ID field. */
-static unsigned field_width(unsigned n)
-{
-	unsigned bits = 0;
-
-	while (bits < 31 && (1u << bits) < n)
-		bits++;
-	return bits;
-}
-
 static unsigned min_u(unsigned a, unsigned b)
 {
 	return a < b ? a : b;
 }
 
-/* One vCPU's place in the topology, and the APIC ID layout. */
-struct vcpu_place {
-	unsigned apic_id, core, socket; /* core: its number within the socket */
-	unsigned core_shift;		/* APIC ID bits below the core field (threads) */
-	unsigned pkg_shift;		/* APIC ID bits below the socket field */
-	unsigned threads, per_pkg;	/* logical processors per core, per socket */
-};
-
-static struct vcpu_place place_of(const struct cpu_topology *t, unsigned index)
-{
-	struct vcpu_place p = {
-		.core = index / t->threads % t->cores,
-		.socket = index / t->threads / t->cores,
-		.core_shift = field_width(t->threads),
-		.threads = t->threads,
-		.per_pkg = t->threads * t->cores,
-	};
-
-	p.pkg_shift = p.core_shift + field_width(t->cores);
-	p.apic_id = p.socket << p.pkg_shift | p.core << p.core_shift | index % t->threads;
-	return p;
-}
-
-unsigned cpu_topology_apic_id(const struct cpu_topology *t, unsigned index)
-{
-	return place_of(t, index).apic_id;
-}
-
 /* Leaf 1: the 8-bit APIC ID, and the IDs a package spans; 8 bits cannot
  * say 256, and 255 rounds up to the same shift (SDM; QEMU saturates too). */
-static void set_leaf_1(struct kvm_cpuid_entry2 *e, const struct vcpu_place *p)
+static void set_leaf_1(struct kvm_cpuid_entry2 *e, const struct cpu_place *p)
 {
 	uint32_t ids = min_u(1u << p->pkg_shift, 255);
 
@@ -139,7 +101,7 @@ static void set_leaf_1(struct kvm_cpuid_entry2 *e, const struct vcpu_place *p)
 /* Leaves 4 and 0x8000001d, EAX[25:14]: the IDs sharing this cache, L1 and
  * L2 within a core, L3 within a socket (the host's sharing would group
  * vCPUs that are not siblings). */
-static void set_cache_sharing(struct kvm_cpuid_entry2 *e, const struct vcpu_place *p)
+static void set_cache_sharing(struct kvm_cpuid_entry2 *e, const struct cpu_place *p)
 {
 	unsigned level = (e->eax >> 5) & 7;
 	uint32_t ids = 1u << (level <= 2 ? p->core_shift : p->pkg_shift);
@@ -149,7 +111,7 @@ static void set_cache_sharing(struct kvm_cpuid_entry2 *e, const struct vcpu_plac
 
 /* Leaf 4 (Intel caches); its subleaf with cache type 0 ends the list and
  * stays as it is. */
-static void set_leaf_4(struct kvm_cpuid_entry2 *e, const struct vcpu_place *p)
+static void set_leaf_4(struct kvm_cpuid_entry2 *e, const struct cpu_place *p)
 {
 	/* EAX[31:26]: core IDs per package - 1, in 6 bits: 64 at most. */
 	uint32_t cores = min_u(1u << (p->pkg_shift - p->core_shift), 64);
@@ -162,7 +124,7 @@ static void set_leaf_4(struct kvm_cpuid_entry2 *e, const struct vcpu_place *p)
 
 /* Leaves 0xb and 0x1f: SMT level, core level (shifting out the whole
  * package, as there is no die level), then the end of the list. */
-static void set_ext_level(struct kvm_cpuid_entry2 *e, const struct vcpu_place *p)
+static void set_ext_level(struct kvm_cpuid_entry2 *e, const struct cpu_place *p)
 {
 	e->edx = p->apic_id;
 	if (e->index == 0) {
@@ -182,14 +144,14 @@ static void set_ext_level(struct kvm_cpuid_entry2 *e, const struct vcpu_place *p
 /* AMD's 0x80000008 ECX: threads per package - 1 (NC) and the APIC ID
  * bits below the package (ApicIdSize); reserved (zero) on Intel, where
  * the guest ignores them. */
-static void set_amd_package(struct kvm_cpuid_entry2 *e, const struct vcpu_place *p)
+static void set_amd_package(struct kvm_cpuid_entry2 *e, const struct cpu_place *p)
 {
 	e->ecx = (e->ecx & ~0xf0ffu) | p->pkg_shift << 12 | (p->per_pkg - 1);
 }
 
 /* AMD's 0x8000001e: extended APIC ID; threads per core - 1 and core ID;
  * one node per socket.  KVM leaves it zero, as if every vCPU were APIC 0. */
-static void set_amd_ids(struct kvm_cpuid_entry2 *e, const struct vcpu_place *p)
+static void set_amd_ids(struct kvm_cpuid_entry2 *e, const struct cpu_place *p)
 {
 	e->eax = p->apic_id;
 	e->ebx = (e->ebx & ~0xffffu) | (p->threads - 1) << 8 | (p->core & 0xff);
@@ -198,7 +160,7 @@ static void set_amd_ids(struct kvm_cpuid_entry2 *e, const struct vcpu_place *p)
 
 void cpuid_set_topology(struct kvm_cpuid2 *cpuid, const struct cpu_topology *t, unsigned index)
 {
-	struct vcpu_place p = place_of(t, index);
+	struct cpu_place p = cpu_place_of(t, index);
 
 	for (uint32_t i = 0; i < cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];

@@ -8,6 +8,8 @@
 #include <linux/kvm.h>
 #include <stdbool.h>
 
+#include "core/topology.h"
+
 #define CPUID_MAX_FEATURE_REQUESTS 32
 
 struct cpu_feature_request {
@@ -20,21 +22,6 @@ bool cpuid_feature_known(const char *name);
 
 /* Set or clear feature (name) in every matching entry; false if unknown. */
 bool cpuid_apply_feature(struct kvm_cpuid2 *cpuid, const char *name, bool on);
-
-/*
- * How -smp splits the vCPUs, every count at least 1.  There is no die
- * level: QEMU's microvm has one die per socket.  vCPU (index) is thread
- * index % threads of core index / threads % cores of socket
- * index / (threads * cores), QEMU's order.
- */
-struct cpu_topology {
-	unsigned sockets, cores, threads;
-};
-
-/* The APIC ID of vCPU (index): its socket, core and thread numbers packed
- * in fields just wide enough for the counts (QEMU's and the SDM's layout),
- * so IDs have holes when cores or threads are not powers of two. */
-unsigned cpu_topology_apic_id(const struct cpu_topology *t, unsigned index);
 
 /* Identity and topology of vCPU (index) of (t): its APIC ID in leaves 1,
  * 0xb, 0x1f and 0x8000001e; the field widths and counts of (t) in leaves 1,

@@ -21,7 +21,6 @@
 #include <stdbool.h>
 
 #include "core/bus.h"
-#include "cli/config.h"
 #include "dev/ioapic.h"
 #include "dev/pic.h"
 #include "core/irq.h"

@@ -16,6 +16,10 @@
 #define VM_KVM_TSS (VM_KVM_IDENTITY_MAP + 0x1000)
 #define VM_KVM_RESERVED_SIZE 0x4000ULL
 
+/* kernel-irqchip=: split (only the LAPICs in KVM; PIC, IOAPIC and PIT are
+ * mvm's) or on (KVM's PIC, IOAPIC and PIT too). */
+enum irqchip_mode { IRQCHIP_SPLIT, IRQCHIP_ON };
+
 struct vm {
 	int kvm_fd;
 	int vm_fd;
