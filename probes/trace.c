@@ -1,4 +1,5 @@
-/* trace.c: the trace schema's names, CSV and Chrome JSON writers, CSV reader. */
+/* trace.c: the trace schema's names, CSV and Chrome JSON writers, CSV reader;
+ * the atomic file writer and CSV row reader mvm-bench uses too. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -175,9 +176,10 @@ static int parse_dir(const char *s)
 	return -1;
 }
 
-/* One CSV row back into an event; 0 or -EINVAL. */
-static int parse_row(char *line, struct trace_event *e)
+/* One CSV row back into an event (row); 0 or -EINVAL. */
+static int parse_row(char *line, void *row)
 {
+	struct trace_event *e = row;
 	char *f[9], *cur = line;
 	uint64_t t, vcpu, tid, addr, size, value;
 	int kind, dir, reason = 0, n = 0;
@@ -206,6 +208,38 @@ static int parse_row(char *line, struct trace_event *e)
 	return 0;
 }
 
+int csv_read_rows(FILE *f, const char *header, size_t size, int (*parse)(char *line, void *row),
+		  void **rows, size_t *n, size_t *bad_line)
+{
+	char line[8192], *a = NULL;
+	size_t cap = 0, line_no = 1;
+	int err = 0;
+
+	*n = 0;
+	*bad_line = 0;
+	if (!fgets(line, sizeof(line), f) || strncmp(line, header, strlen(header)))
+		err = -EINVAL;
+	while (!err && fgets(line, sizeof(line), f)) {
+		line_no++;
+		if (*n == cap) {
+			char *bigger = realloc(a, (cap = cap ? 2 * cap : 64) * size);
+
+			if (!bigger) {
+				err = -ENOMEM;
+				break;
+			}
+			a = bigger;
+		}
+		/* Counted even when it fails: the caller frees what it filled in. */
+		err = parse(line, a + *n * size);
+		(*n)++;
+	}
+	if (err == -EINVAL)
+		*bad_line = line_no;
+	*rows = a;
+	return err;
+}
+
 int trace_read_csv(const char *path, struct trace_event **ev, size_t *n, size_t *bad_line)
 {
 	FILE *f = fopen(path, "r");
@@ -223,32 +257,10 @@ int trace_read_csv(const char *path, struct trace_event **ev, size_t *n, size_t 
 
 int trace_read_csv_stream(FILE *f, struct trace_event **ev, size_t *n, size_t *bad_line)
 {
-	size_t cap = 0, line_no = 1;
-	char line[512];
-	int err = 0;
+	void *rows;
+	int err = csv_read_rows(f, CSV_HEADER, sizeof(**ev), parse_row, &rows, n, bad_line);
 
-	*ev = NULL;
-	*n = 0;
-	*bad_line = 0;
-	if (!fgets(line, sizeof(line), f) || strncmp(line, CSV_HEADER, strlen(CSV_HEADER)))
-		err = -EINVAL;
-	while (!err && fgets(line, sizeof(line), f)) {
-		line_no++;
-		if (*n == cap) {
-			struct trace_event *bigger = realloc(*ev, (cap = cap ? 2 * cap : 1024) * sizeof(**ev));
-
-			if (!bigger) {
-				err = -ENOMEM;
-				break;
-			}
-			*ev = bigger;
-		}
-		err = parse_row(line, &(*ev)[*n]);
-		if (!err)
-			(*n)++;
-	}
-	if (err == -EINVAL)
-		*bad_line = line_no;
+	*ev = rows;
 	if (err) {
 		free(*ev);
 		*ev = NULL;
@@ -364,24 +376,41 @@ int trace_write_stream(FILE *f, enum trace_format format, const struct trace_eve
 				      : trace_write_csv(f, ev, n);
 }
 
-/* A path that exists and is not a regular file (a device, a FIFO) is
- * written in place: renaming over it would replace, say, /dev/null. */
-static int write_in_place(const char *path, enum trace_format format,
-			  const struct trace_event *ev, size_t n, const char *process)
-{
-	FILE *f = fopen(path, "w");
-	int err;
+struct trace_output {
+	enum trace_format format;
+	const struct trace_event *ev;
+	size_t n;
+	const char *process;
+};
 
-	if (!f)
-		return -errno;
-	err = trace_write_stream(f, format, ev, n, process);
+static int fill_trace(FILE *f, void *ctx)
+{
+	const struct trace_output *o = ctx;
+
+	return trace_write_stream(f, o->format, o->ev, o->n, o->process);
+}
+
+int trace_write(const char *path, enum trace_format format, const struct trace_event *ev,
+		size_t n, const char *process)
+{
+	struct trace_output o = { format, ev, n, process };
+
+	return file_write_atomic(path, fill_trace, &o);
+}
+
+/* (fill) (f), then close it; 0 or the first error. */
+static int fill_and_close(FILE *f, int (*fill)(FILE *f, void *ctx), void *ctx)
+{
+	int err = fill(f, ctx);
+
+	if (!err && ferror(f))
+		err = -EIO;
 	if (fclose(f) && !err)
 		err = -errno;
 	return err;
 }
 
-int trace_write(const char *path, enum trace_format format, const struct trace_event *ev,
-		size_t n, const char *process)
+int file_write_atomic(const char *path, int (*fill)(FILE *f, void *ctx), void *ctx)
 {
 	size_t len = strlen(path) + 16;
 	struct stat st;
@@ -389,8 +418,10 @@ int trace_write(const char *path, enum trace_format format, const struct trace_e
 	int fd, err;
 	FILE *f;
 
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return write_in_place(path, format, ev, n, process);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		f = fopen(path, "w");
+		return f ? fill_and_close(f, fill, ctx) : -errno;
+	}
 	tmp = malloc(len);
 	if (!tmp)
 		return -ENOMEM;
@@ -401,14 +432,14 @@ int trace_write(const char *path, enum trace_format format, const struct trace_e
 	f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!f) {
 		err = -errno;
-		if (fd >= 0)
+		if (fd >= 0) {
 			close(fd);
+			unlink(tmp);
+		}
 		free(tmp);
 		return err;
 	}
-	err = trace_write_stream(f, format, ev, n, process);
-	if (fclose(f) && !err)
-		err = -errno;
+	err = fill_and_close(f, fill, ctx);
 	if (!err)
 		err = rename(tmp, path) ? -errno : 0;
 	if (err)

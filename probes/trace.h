@@ -75,6 +75,25 @@ int trace_write_chrome(FILE *f, const struct trace_event *ev, size_t n, const ch
 int trace_read_csv(const char *path, struct trace_event **ev, size_t *n, size_t *bad_line);
 int trace_read_csv_stream(FILE *f, struct trace_event **ev, size_t *n, size_t *bad_line);
 
+/* File output and CSV input that mvm-bench's files share with traces. */
+
+/* Write (path) with (fill)(f, ctx), which returns 0 or -errno: through a
+ * temporary file next to it (mode 0644), renamed into place only when
+ * whole, so that readers see the old file or the whole new one.  A path
+ * that exists and is not a regular file (a device, a FIFO) is written in
+ * place: renaming over it would replace, say, /dev/null.  0 or -errno. */
+int file_write_atomic(const char *path, int (*fill)(FILE *f, void *ctx), void *ctx)
+	__attribute__((warn_unused_result));
+
+/* The rows of a CSV file whose first line starts with (header): each further
+ * line goes to (parse)(line, row), which fills the next element, (size)
+ * bytes, of the malloc'd array *rows.  0, -ENOMEM or (parse)'s error; for
+ * -EINVAL the line's number is in *bad_line (1: no header).  On an error
+ * *rows still holds the *n rows seen, the failed one included, for the
+ * caller to free. */
+int csv_read_rows(FILE *f, const char *header, size_t size, int (*parse)(char *line, void *row),
+		  void **rows, size_t *n, size_t *bad_line);
+
 const char *probe_kind_name(unsigned kind);
 int probe_kind_from_name(const char *name); /* -1 if unknown */
 const char *probe_exit_reason_name(unsigned reason);
