@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,45 @@
 static const char *const axis_names[AX_COUNT] = {
 	"vmm", "firmware", "kernel", "pit", "pic", "rtc", "isa-serial", "x-option-roms",
 };
+
+/* The numeric settings and their ranges. */
+static const struct {
+	const char *key;
+	size_t offset;
+	unsigned min, max;
+} uint_settings[] = {
+	{ "repeat", offsetof(struct matrix_config, repeat), 1, 10000 },
+	{ "warmup", offsetof(struct matrix_config, warmup), 0, 100 },
+	{ "timeout", offsetof(struct matrix_config, timeout_s), 1, 86400 },
+	{ "jobs", offsetof(struct matrix_config, jobs), 1, 256 },
+	{ "smp", offsetof(struct matrix_config, smp), 1, 255 },
+};
+
+/* The string settings (matrix_config owns their copies). */
+static const struct {
+	const char *key;
+	size_t offset;
+} string_settings[] = {
+	{ "mem", offsetof(struct matrix_config, mem) },
+	{ "append", offsetof(struct matrix_config, append) },
+	{ "mvm", offsetof(struct matrix_config, mvm) },
+	{ "qemu", offsetof(struct matrix_config, qemu) },
+	{ "qboot", offsetof(struct matrix_config, qboot) },
+	{ "seabios", offsetof(struct matrix_config, seabios) },
+	{ "out", offsetof(struct matrix_config, out_dir) },
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static unsigned *uint_slot(struct matrix_config *m, size_t i)
+{
+	return (unsigned *)((char *)m + uint_settings[i].offset);
+}
+
+static char **string_slot(struct matrix_config *m, size_t i)
+{
+	return (char **)((char *)m + string_settings[i].offset);
+}
 
 static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -113,34 +153,17 @@ int matrix_set(struct matrix_config *m, const char *key, const char *value, char
 	for (int ax = 0; ax < AX_COUNT; ax++)
 		if (!strcmp(key, axis_names[ax]))
 			return set_axis(&m->axis[ax], value, err, len) ? -1 : check_axis(m, ax, err, len);
-	if (!strcmp(key, "repeat"))
-		return set_uint(&m->repeat, key, value, 1, 10000, err, len);
-	if (!strcmp(key, "warmup"))
-		return set_uint(&m->warmup, key, value, 0, 100, err, len);
-	if (!strcmp(key, "timeout"))
-		return set_uint(&m->timeout_s, key, value, 1, 86400, err, len);
-	if (!strcmp(key, "jobs"))
-		return set_uint(&m->jobs, key, value, 1, 256, err, len);
-	if (!strcmp(key, "smp"))
-		return set_uint(&m->smp, key, value, 1, 255, err, len);
+	for (size_t i = 0; i < COUNT(uint_settings); i++)
+		if (!strcmp(key, uint_settings[i].key))
+			return set_uint(uint_slot(m, i), key, value, uint_settings[i].min,
+					uint_settings[i].max, err, len);
+	for (size_t i = 0; i < COUNT(string_settings); i++)
+		if (!strcmp(key, string_settings[i].key))
+			return set_string(string_slot(m, i), value);
 	if (!strcmp(key, "shard"))
 		return set_shard(m, value, err, len);
 	if (!strcmp(key, "seed"))
 		return (m->seed = strtoull(value, NULL, 0), 0);
-	if (!strcmp(key, "mem"))
-		return set_string(&m->mem, value);
-	if (!strcmp(key, "append"))
-		return set_string(&m->append, value);
-	if (!strcmp(key, "mvm"))
-		return set_string(&m->mvm, value);
-	if (!strcmp(key, "qemu"))
-		return set_string(&m->qemu, value);
-	if (!strcmp(key, "qboot"))
-		return set_string(&m->qboot, value);
-	if (!strcmp(key, "seabios"))
-		return set_string(&m->seabios, value);
-	if (!strcmp(key, "out"))
-		return set_string(&m->out_dir, value);
 	return fail(err, len, "unknown setting '%s'", key);
 }
 
@@ -172,14 +195,11 @@ void matrix_defaults(struct matrix_config *m)
 
 void matrix_free(struct matrix_config *m)
 {
-	char **strings[] = { &m->mem, &m->append, &m->mvm, &m->qemu, &m->out_dir, &m->qboot,
-			     &m->seabios };
-
 	for (int ax = 0; ax < AX_COUNT; ax++)
 		for (unsigned i = 0; i < m->axis[ax].n; i++)
 			free(m->axis[ax].value[i]);
-	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
-		free(*strings[i]);
+	for (size_t i = 0; i < COUNT(string_settings); i++)
+		free(*string_slot(m, i));
 	memset(m, 0, sizeof(*m));
 }
 
