@@ -21,6 +21,7 @@
 #include "plot.h"
 #include "results.h"
 #include "stats.h"
+#include "util.h"
 
 static int load(const char *arg, struct row **rows, size_t *n)
 {

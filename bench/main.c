@@ -1,21 +1,8 @@
 /* main.c: mvm-bench: boot-time and footprint benchmarks around mvm. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "bench.h"
-
-int bench_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("mvm-bench: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
 
 int main(int argc, char **argv)
 {

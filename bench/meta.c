@@ -1,5 +1,4 @@
 /* meta.c: meta.json, what a results directory was measured on and with. */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,9 +6,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench.h"
 #include "host.h"
 #include "results.h"
+#include "trace.h"
 
 #ifndef MVM_VERSION
 #define MVM_VERSION "unknown"
@@ -28,6 +27,13 @@ static void json_str(FILE *f, const char *s)
 			fputc(*s, f);
 	}
 	fputc('"', f);
+}
+
+/* (sep) then "key": "value", the value escaped (no key here needs it). */
+static void json_member(FILE *f, const char *sep, const char *key, const char *value)
+{
+	fprintf(f, "%s\"%s\": ", sep, key);
+	json_str(f, value);
 }
 
 static void cpu_model(char *buf, size_t len)
@@ -59,10 +65,7 @@ static void packages(FILE *f)
 	for (int i = 0; pkgs[i]; i++) {
 		snprintf(cmd, sizeof(cmd), "dpkg-query -W -f='${Version}' %s 2>/dev/null", pkgs[i]);
 		host_command_line(cmd, version, sizeof(version));
-		fprintf(f, "%s\n    ", i ? "," : "");
-		json_str(f, pkgs[i]);
-		fprintf(f, ": ");
-		json_str(f, version);
+		json_member(f, i ? ",\n    " : "\n    ", pkgs[i], version);
 	}
 	fprintf(f, "\n  },\n");
 }
@@ -90,18 +93,12 @@ static void settings(FILE *f, const struct matrix_config *m, size_t ncells, size
 	fprintf(f, "  \"shard\": \"%u/%u\", \"seed\": %llu, \"smp\": %u, \"cells\": %zu, "
 		   "\"boots\": %zu,\n", m->shard_index, m->shard_count,
 		(unsigned long long)m->seed, m->smp, ncells, nboots);
-	fprintf(f, "  \"mem\": ");
-	json_str(f, m->mem);
-	fprintf(f, ", \"append\": ");
-	json_str(f, m->append);
-	fprintf(f, ",\n  \"mvm\": ");
-	json_str(f, m->mvm);
-	fprintf(f, ", \"qemu\": ");
-	json_str(f, m->qemu);
-	fprintf(f, ", \"qboot\": ");
-	json_str(f, m->qboot);
-	fprintf(f, ", \"seabios\": ");
-	json_str(f, m->seabios);
+	json_member(f, "  ", "mem", m->mem);
+	json_member(f, ", ", "append", m->append);
+	json_member(f, ",\n  ", "mvm", m->mvm);
+	json_member(f, ", ", "qemu", m->qemu);
+	json_member(f, ", ", "qboot", m->qboot);
+	json_member(f, ", ", "seabios", m->seabios);
 	fprintf(f, "\n");
 }
 
@@ -117,33 +114,39 @@ static void host_facts(FILE *f)
 	uname(&u);
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(f, "  \"date\": \"%s\", \"git_rev\": ", date);
-	json_str(f, MVM_VERSION);
-	fprintf(f, ",\n  \"host\": ");
-	json_str(f, host);
-	fprintf(f, ", \"cpu\": ");
-	json_str(f, cpu);
-	fprintf(f, ", \"cpus\": %ld,\n  \"kernel\": ", sysconf(_SC_NPROCESSORS_ONLN));
-	json_str(f, u.release);
+	fprintf(f, "  \"date\": \"%s\"", date);
+	json_member(f, ", ", "git_rev", MVM_VERSION);
+	json_member(f, ",\n  ", "host", host);
+	json_member(f, ", ", "cpu", cpu);
+	fprintf(f, ", \"cpus\": %ld", sysconf(_SC_NPROCESSORS_ONLN));
+	json_member(f, ",\n  ", "kernel", u.release);
 	fprintf(f, ", \"kvm_backend\": \"%s\",\n",
 		access("/sys/module/kvm_pvm", F_OK) == 0 ? "kvm_pvm (nested)" : "kvm");
 }
 
-int meta_write(const char *dir, const struct matrix_config *m, size_t ncells, size_t nboots)
-{
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	FILE *f;
+struct meta_input {
+	const struct matrix_config *m;
+	size_t ncells, nboots;
+};
 
-	snprintf(path, sizeof(path), "%s/meta.json", dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
+static int fill_meta(FILE *f, void *ctx)
+{
+	const struct meta_input *in = ctx;
+
 	fprintf(f, "{\n");
 	host_facts(f);
 	packages(f);
-	axes(f, m);
-	settings(f, m, ncells, nboots);
+	axes(f, in->m);
+	settings(f, in->m, in->ncells, in->nboots);
 	fprintf(f, "}\n");
-	return results_replace(f, tmp, path);
+	return 0;
+}
+
+int meta_write(const char *dir, const struct matrix_config *m, size_t ncells, size_t nboots)
+{
+	struct meta_input in = { m, ncells, nboots };
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	return file_write_atomic(path, fill_meta, &in);
 }

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench.h"
 #include "plot.h"
 #include "stats.h"
+#include "util.h"
 
 #define MAX_GROUPS 512
 
@@ -169,15 +169,19 @@ int plot_all(const char *dir, const struct row *rows, size_t n)
 
 	for (size_t i = 1; i < n; i++)
 		kernels |= strcmp(rows[i].v[AX_KERNEL], rows[0].v[AX_KERNEL]) != 0;
-	if (write_data(dir, rows, n, kernels))
-		return bench_error("cannot write plot data in %s", dir) ? -1 : -1;
+	if (write_data(dir, rows, n, kernels)) {
+		bench_error("cannot write plot data in %s", dir);
+		return -1;
+	}
 	gp = open_in(dir, "plots.gp");
 	if (!gp)
 		return -1;
 	fputs(script, gp);
 	fclose(gp);
 	snprintf(cmd, sizeof(cmd), "cd '%s' && gnuplot plots.gp 2>gnuplot.log", dir);
-	if (system(cmd))
-		return bench_error("gnuplot failed (see %s/gnuplot.log)", dir) ? -1 : -1;
+	if (system(cmd)) {
+		bench_error("gnuplot failed (see %s/gnuplot.log)", dir);
+		return -1;
+	}
 	return 0;
 }

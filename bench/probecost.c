@@ -27,6 +27,7 @@
 #include "hosttrace.h"
 #include "probe.h"
 #include "stats.h"
+#include "util.h"
 
 #define EVENTS_PER_ROUND 2000000u
 #define ROUNDS 7

@@ -10,6 +10,7 @@
 
 #include "results.h"
 #include "stats.h"
+#include "trace.h"
 
 const char *const metric_name[M_COUNT] = {
 	"vmm_ms", "firmware_ms", "kernel_ms", "user_ms",
@@ -147,8 +148,10 @@ static int split_csv(char *line, char **field, int max)
 	return -1;
 }
 
-static int parse_row(char *line, struct row *r)
+/* One runs.csv line into the row (row); 0 or -EINVAL. */
+static int parse_row(char *line, void *row)
 {
+	struct row *r = row;
 	char *f[NCOLUMNS + 1], *end;
 	int n = split_csv(line, f, NCOLUMNS + 1), k = 0;
 
@@ -173,32 +176,15 @@ static int parse_row(char *line, struct row *r)
 int results_read(const char *path, struct row **rows, size_t *n, size_t *bad)
 {
 	FILE *f = fopen(path, "r");
-	char line[8192];
-	size_t cap = 0, no = 1;
-	int err = 0;
+	void *table;
+	int err;
 
 	*rows = NULL;
 	*n = *bad = 0;
 	if (!f)
 		return -errno;
-	if (!fgets(line, sizeof(line), f) || strncmp(line, results_header(), strlen(results_header())))
-		err = -EINVAL;
-	while (!err && fgets(line, sizeof(line), f)) {
-		no++;
-		if (*n == cap) {
-			struct row *bigger = realloc(*rows, (cap = cap ? 2 * cap : 64) * sizeof(**rows));
-
-			if (!bigger) {
-				err = -ENOMEM;
-				break;
-			}
-			*rows = bigger;
-		}
-		err = parse_row(line, &(*rows)[*n]);
-		(*n)++;
-	}
-	if (err == -EINVAL)
-		*bad = no;
+	err = csv_read_rows(f, results_header(), sizeof(**rows), parse_row, &table, n, bad);
+	*rows = table;
 	fclose(f);
 	if (err) {
 		results_free(*rows, *n);
@@ -300,35 +286,29 @@ static void summary_group(FILE *f, const struct row *rows, size_t n, size_t g, b
 	free(x);
 }
 
-int results_replace(FILE *f, const char *tmp, const char *path)
-{
-	int err = ferror(f) ? -EIO : 0;
+struct summary_input {
+	const struct row *rows;
+	size_t n;
+};
 
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+static int fill_summary(FILE *f, void *ctx)
+{
+	const struct summary_input *in = ctx;
+	bool *done = calloc(in->n + 1, sizeof(*done));
+
+	if (!done)
+		return -ENOMEM;
+	summary_header(f);
+	for (size_t g = 0; g < in->n; g++)
+		if (!done[g])
+			summary_group(f, in->rows, in->n, g, done);
+	free(done);
+	return 0;
 }
 
 int results_write_summary(const char *path, const struct row *rows, size_t n)
 {
-	char tmp[4096];
-	bool *done = calloc(n + 1, sizeof(*done));
-	FILE *f;
+	struct summary_input in = { rows, n };
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = done ? fopen(tmp, "w") : NULL;
-	if (!f) {
-		free(done);
-		return -errno;
-	}
-	summary_header(f);
-	for (size_t g = 0; g < n; g++)
-		if (!done[g])
-			summary_group(f, rows, n, g, done);
-	free(done);
-	return results_replace(f, tmp, path);
+	return file_write_atomic(path, fill_summary, &in);
 }

@@ -56,13 +56,11 @@ void results_free(struct row *rows, size_t n);
 /* Same configuration (all axes equal)? */
 bool results_same_config(const struct row *a, const struct row *b);
 
-/* Finish a file written as (tmp) next to (path): close it and rename it over
- * (path), or remove it if anything failed, so readers see whole files only.
- * 0 or -errno. */
-int results_replace(FILE *f, const char *tmp, const char *path);
-
 /* Per configuration, for each metric: n, median, p10, p90, MAD and a 95 %
  * confidence interval of the median; written atomically to (path). */
 int results_write_summary(const char *path, const struct row *rows, size_t n);
+
+/* Write (dir)/meta.json for matrix (m), atomically; 0 or -errno. */
+int meta_write(const char *dir, const struct matrix_config *m, size_t ncells, size_t nboots);
 
 #endif

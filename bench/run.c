@@ -20,6 +20,7 @@
 #include "plot.h"
 #include "results.h"
 #include "runner.h"
+#include "util.h"
 
 #ifndef MVM_VERSION
 #define MVM_VERSION "unknown"

@@ -23,6 +23,7 @@
 #include "host.h"
 #include "hosttrace.h"
 #include "stats.h"
+#include "util.h"
 
 #define MAX_RUNS 1000
 #define FIRST_EXIT_TIMEOUT_MS 20000
