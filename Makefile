@@ -36,15 +36,15 @@ TRACE_LIBS := $(shell pkg-config --libs libtracefs libtraceevent 2>/dev/null)
 
 # ---- the layers, lowest first (a layer includes only those before it) ----
 LIBS := core host dev kvm probes cli board bench tracer testsupport
+SRCS_tracer := probes/hosttrace.c probes/hostconv.c
 SRCS_core := $(wildcard vmm/core/*.c)
 SRCS_host := $(wildcard vmm/host/*.c)
 SRCS_dev := $(wildcard vmm/dev/*.c vmm/virtio/*.c vmm/boot/*.c)
 SRCS_kvm := $(wildcard vmm/kvm/*.c)
-SRCS_probes := probes/probe.c probes/trace.c probes/phases.c
+SRCS_probes := $(filter-out probes/mvm_trace.c $(SRCS_tracer),$(wildcard probes/*.c))
 SRCS_cli := $(wildcard vmm/cli/*.c)
 SRCS_board := $(wildcard vmm/board/*.c)
 SRCS_bench := $(filter-out bench/main.c,$(wildcard bench/*.c))
-SRCS_tracer := probes/hosttrace.c probes/hostconv.c
 SRCS_testsupport := tests/unit/vdriver.c
 
 # A program links the libraries of its list; the linker takes what it needs.
