@@ -13,7 +13,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import boot_linux  # noqa: E402
+from tier_linux import boot_linux  # noqa: E402
 
 OPTIONS = ("pit", "pic", "rtc", "isa-serial", "x-option-roms")
 

@@ -1,10 +1,11 @@
-"""harness.py: what every mvm test script shares: paths, running mvm, reading
-probe traces, and the pass/fail counts behind the closing
-"N passed, N failed" line."""
+"""harness.py: what every mvm test tier shares: paths, running mvm, reading
+probe traces, the tiers' test lists, and the pass/fail/skip counts behind
+the closing "N passed, N failed, N skipped" line."""
 import csv
 import glob
 import os
 import subprocess
+import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -34,15 +35,59 @@ def skip(name, why):
     print(f"skip {name}: {why}", flush=True)
 
 
-def skip_all(names, why):
-    for name in names:
-        skip(name, why)
-
-
 def closing_line():
     for name, why in skipped:
         print(f"skipped: {name}: {why}")
     return f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
+
+
+def report_result(name, why):
+    """A test's answer: None passes, "SKIP: reason" skips, any other string
+    fails, and a list of (name, answer) is one result per name."""
+    if isinstance(why, list):
+        for sub, sub_why in why:
+            report_result(sub, sub_why)
+    elif why and why.startswith("SKIP: "):
+        skip(name, why[6:])
+    else:
+        report(name, why is None, why)
+
+
+class Tier:
+    """A tier's tests: functions taking no arguments whose answer
+    report_result takes.  (needs): the programs every test runs; a missing
+    one fails the tier.  A test that needs /dev/kvm is skipped without it."""
+
+    def __init__(self, name, needs=(), kvm=True):
+        self.name, self.needs, self.kvm, self.tests = name, needs, kvm, []
+
+    def test(self, fn=None, *, kvm=None):
+        """Decorator: add (fn) to the tier; kvm=False if it runs no guest."""
+        def add(f):
+            f.needs_kvm = self.kvm if kvm is None else kvm
+            self.tests.append(f)
+            return f
+        return add(fn) if fn else add
+
+    def names(self):
+        return [t.__name__ for t in self.tests]
+
+    def run(self, k=None):
+        chosen = [t for t in self.tests if not k or k in t.__name__]
+        missing = [os.path.relpath(n, TOP) for n in self.needs if not os.access(n, os.X_OK)]
+        if chosen and missing:
+            report(f"{self.name} tier", False, f"not built: {', '.join(missing)} (make builds it)")
+            return
+        kvm = have_kvm()
+        for t in chosen:
+            if t.needs_kvm and not kvm:
+                skip(t.__name__, "no usable /dev/kvm")
+                continue
+            try:
+                why = t()
+            except Exception as e:  # a broken test is a failure, not a crash of the run
+                why = f"{type(e).__name__}: {e}"
+            report_result(t.__name__, why)
 
 
 def wait_until(pred, timeout, step=0.005):
@@ -53,6 +98,21 @@ def wait_until(pred, timeout, step=0.005):
         if v or time.monotonic() > end:
             return v or None
         time.sleep(step)
+
+
+def read_until(p, text, count, timeout):
+    """Read p's (non-blocking) stdout until (text) was seen (count) times."""
+    buf = b""
+
+    def seen():
+        nonlocal buf
+        try:
+            buf += p.stdout.read() or b""
+        except (BlockingIOError, TypeError):
+            pass
+        return buf.count(text) >= count
+    wait_until(seen, timeout)
+    return buf
 
 
 def thread_names(pid):
@@ -83,6 +143,10 @@ def have_kvm():
     return os.access("/dev/kvm", os.R_OK | os.W_OK)
 
 
+def payload(name):
+    return os.path.join(PAYLOADS, name + ".bin")
+
+
 def mvm(args, stdin=None, timeout=30):
     """Run mvm; returns (status, stdout, stderr); status None on timeout."""
     try:
@@ -94,6 +158,44 @@ def mvm(args, stdin=None, timeout=30):
         return None, out, err
 
 
+def mvm_traced(args, timeout=30):
+    """Run mvm with a CSV trace: (status, stdout, stderr, trace rows)."""
+    with tempfile.TemporaryDirectory() as d:
+        trace = os.path.join(d, "t.csv")
+        st, out, err = mvm(args + ["--trace", trace], timeout=timeout)
+        return st, out, err, read_trace(trace) if os.path.exists(trace) else []
+
+
 def read_trace(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
+
+
+CHROME_PHASES = {"X", "i", "I", "M", "C", "B", "E"}
+
+
+def chrome_problems(doc):
+    """Check a Chrome trace-event document against the format's rules."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("traceEvents"), list):
+        return "no traceEvents array"
+    for i, e in enumerate(doc["traceEvents"]):
+        where = f"event {i} {e.get('name')!r}"
+        if not isinstance(e.get("name"), str) or e.get("ph") not in CHROME_PHASES:
+            return f"{where}: name or ph missing or invalid"
+        if not isinstance(e.get("pid"), int):
+            return f"{where}: pid must be an integer"
+        if e["ph"] == "M":
+            if not isinstance(e.get("args", {}).get("name"), str):
+                return f"{where}: metadata without args.name"
+            continue
+        if not isinstance(e.get("ts"), (int, float)) or e["ts"] < 0:
+            return f"{where}: ts must be a non-negative number"
+        if e["ph"] == "X" and (not isinstance(e.get("dur"), (int, float)) or e["dur"] < 0):
+            return f"{where}: complete event without a valid dur"
+        if e["ph"] in ("X", "i", "I", "B", "E") and not isinstance(e.get("tid"), int):
+            return f"{where}: tid must be an integer"
+        if e["ph"] == "i" and e.get("s", "t") not in ("g", "p", "t"):
+            return f"{where}: instant scope must be g, p or t"
+        if e["ph"] == "C" and not all(isinstance(v, (int, float)) for v in e.get("args", {}).values()):
+            return f"{where}: counter values must be numbers"
+    return None

@@ -1,0 +1,127 @@
+"""tier_bench.py: the bench tier: mvm-bench's command line on synthetic
+results and a fake VMM, no guest and no KVM (the matrix run that boots
+Linux is in the linux tier)."""
+import glob
+import os
+import subprocess
+import tempfile
+
+from harness import BUILD, Tier, read_trace
+
+MVM_BENCH = os.path.join(BUILD, "mvm-bench")
+TIER = Tier("bench", needs=[MVM_BENCH], kvm=False)
+test = TIER.test
+names, run = TIER.names, TIER.run
+
+RUNS_COLUMNS = ("vmm,firmware,kernel,pit,pic,rtc,isa_serial,x_option_roms,rep,status,note,"
+                "vmm_ms,firmware_ms,kernel_ms,user_ms,start_kernel_ms,first_console_ms,init_ms,"
+                "total_ms,exits,exits_io,exits_mmio,exits_other,fwcfg_reads,fwcfg_bytes,"
+                "user_cpu_ms,sys_cpu_ms,peak_rss_kib,rss_kib,pss_kib,minor_faults,major_faults,"
+                "binary_bytes,host,git_rev,kernel_sha256,initrd_sha256,firmware_sha256,started_at")
+# One configuration of the matrix, all legacy devices on.
+ALL_ON = ["--pit", "on", "--pic", "on", "--rtc", "on", "--isa-serial", "on",
+          "--x-option-roms", "on"]
+
+
+def write_runs(directory, init_times, pit="on"):
+    """A runs.csv with one ok row per init time, for one configuration."""
+    os.makedirs(directory, exist_ok=True)
+    cols = RUNS_COLUMNS.split(",")
+    with open(os.path.join(directory, "runs.csv"), "w") as f:
+        f.write(RUNS_COLUMNS + "\n")
+        for rep, t in enumerate(init_times):
+            row = dict.fromkeys(cols, "")
+            row.update(vmm="mvm", firmware="direct", kernel="build/guest", pit=pit, pic="on",
+                       rtc="on", isa_serial="on", x_option_roms="on", rep=str(rep), status="ok",
+                       vmm_ms="2", kernel_ms=str(t - 2), init_ms=str(t), total_ms=str(t + 300),
+                       exits="14000", rss_kib="900", pss_kib="800")
+            f.write(",".join(row[c] for c in cols) + "\n")
+
+
+def bench(args, timeout=60):
+    p = subprocess.run([MVM_BENCH] + args, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+@test
+def test_bench_dry_run_lists_cells_and_skips():
+    st, out, err = bench(["run", "--dry-run"])
+    if st != 0 or "64 cells, 32 to run in this shard, 32 boots" not in out:
+        return f"exit {st}: {out[-300:]}{err}"
+    if "skipped: QEMU's microvm has no direct kernel boot" not in out:
+        return "QEMU's direct-boot cells are not reported as skipped"
+    return None
+
+
+@test
+def test_bench_bad_config_and_results_dir_are_exit_2():
+    with tempfile.TemporaryDirectory() as d:
+        conf = os.path.join(d, "m.conf")
+        with open(conf, "w") as f:
+            f.write("vmm = mvm\npit = sometimes\n")
+        st, out, err = bench(["run", "-c", conf])
+        if st != 2 or f"{conf}:2: pit: unknown value 'sometimes'" not in err:
+            return f"bad config: exit {st}: {err!r}"
+        st, out, err = bench(["run", "--vmm", "mvm", "-o", "/proc/mvm/results"])
+        if st != 2 or "cannot create results directory '/proc/mvm/results'" not in err:
+            return f"bad results dir: exit {st}: {err!r}"
+        st, out, err = bench(["run", "--kernel", os.path.join(d, "nothing")])
+        if st != 2 or "cannot read" not in err:
+            return f"missing kernel: exit {st}: {err!r}"
+    return None
+
+
+@test
+def test_bench_compare_flags_a_regression_and_passes_equal_runs():
+    with tempfile.TemporaryDirectory() as d:
+        base, same, slow = (os.path.join(d, x) for x in ("base", "same", "slow"))
+        write_runs(base, [18000, 18300, 17900, 18100, 18200])
+        write_runs(same, [18150, 17950, 18250, 18050, 18000])
+        write_runs(slow, [19800, 20100, 19900, 20300, 20000])
+        st, out, err = bench(["compare", base, same])
+        if st != 0 or "0 regression(s)" not in out:
+            return f"equal runs: exit {st}: {out}{err}"
+        st, out, err = bench(["compare", base, slow])
+        if st != 1 or "REGRESSION" not in out or "1 regression(s)" not in out:
+            return f"slowed run: exit {st}: {out}{err}"
+        st, out, err = bench(["compare", base, os.path.join(d, "missing")])
+        if st != 2:
+            return f"missing input: exit {st}"
+    return None
+
+
+@test
+def test_bench_merge_combines_shards_into_summary_and_plots():
+    with tempfile.TemporaryDirectory() as d:
+        write_runs(os.path.join(d, "s0"), [18000, 18100], pit="on")
+        write_runs(os.path.join(d, "s1"), [17000, 17100], pit="off")
+        out_dir = os.path.join(d, "all")
+        st, out, err = bench(["merge", out_dir, os.path.join(d, "s0"), os.path.join(d, "s1")])
+        if st != 0 or "merged 4 rows from 2 directories" not in out:
+            return f"exit {st}: {out}{err}"
+        with open(os.path.join(out_dir, "summary.csv")) as f:
+            summary = f.read()
+        if summary.count(",init_ms,2,") != 2:
+            return "summary lacks one configuration's init_ms"
+        for plot in ("phases.png", "phases.svg", "boot-time.png", "footprint.svg", "firmware.png"):
+            if not os.path.getsize(os.path.join(out_dir, plot)):
+                return f"no {plot}"
+    return None
+
+
+@test
+def test_bench_crashed_vmm_is_a_crash_row_with_its_stderr():
+    with tempfile.TemporaryDirectory() as d:
+        fake = os.path.join(d, "crashing-vmm")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\necho 'about to crash' >&2\nkill -SEGV $$\n")
+        os.chmod(fake, 0o755)
+        out = os.path.join(d, "r")
+        st, _, err = bench(["run", "--vmm", "mvm", "--mvm", fake] + ALL_ON +
+                           ["-n", "1", "-o", out, "--no-plots"])
+        rows = read_trace(os.path.join(out, "runs.csv"))
+        logs = "".join(open(p).read() for p in glob.glob(os.path.join(out, "logs", "*")))
+        if [r["status"] for r in rows] != ["crash"] or "signal 11" not in rows[0]["note"] or \
+                "about to crash" not in logs:
+            return f"exit {st}, rows {rows}, logs {logs[:200]!r}, {err[-300:]!r}"
+    return None
