@@ -3,6 +3,7 @@ probe traces, the tiers' test lists, and the pass/fail/skip counts behind
 the closing "N passed, N failed, N skipped" line."""
 import csv
 import glob
+import inspect
 import os
 import subprocess
 import tempfile
@@ -54,9 +55,10 @@ def report_result(name, why):
 
 
 class Tier:
-    """A tier's tests: functions taking no arguments whose answer
-    report_result takes.  (needs): the programs every test runs; a missing
-    one fails the tier.  A test that needs /dev/kvm is skipped without it."""
+    """A tier's tests: functions taking no arguments (or a temporary
+    directory, tmp) whose answer report_result takes.  (needs): the programs
+    every test runs; a missing one fails the tier.  A test that needs
+    /dev/kvm is skipped without it."""
 
     def __init__(self, name, needs=(), kvm=True):
         self.name, self.needs, self.kvm, self.tests = name, needs, kvm, []
@@ -83,11 +85,19 @@ class Tier:
             if t.needs_kvm and not kvm:
                 skip(t.__name__, "no usable /dev/kvm")
                 continue
-            try:
-                why = t()
-            except Exception as e:  # a broken test is a failure, not a crash of the run
-                why = f"{type(e).__name__}: {e}"
-            report_result(t.__name__, why)
+            report_result(t.__name__, call_test(t))
+
+
+def call_test(t):
+    """Run test (t), with a fresh temporary directory if it takes one (tmp);
+    a broken test is a failure, not a crash of the run."""
+    try:
+        if "tmp" not in inspect.signature(t).parameters:
+            return t()
+        with tempfile.TemporaryDirectory() as tmp:
+            return t(tmp)
+    except Exception as e:
+        return f"{type(e).__name__}: {e}"
 
 
 def wait_until(pred, timeout, step=0.005):

@@ -4,7 +4,6 @@ Linux is in the linux tier)."""
 import glob
 import os
 import subprocess
-import tempfile
 
 from harness import BUILD, Tier, read_trace
 
@@ -38,6 +37,12 @@ def write_runs(directory, init_times, pit="on"):
             f.write(",".join(row[c] for c in cols) + "\n")
 
 
+def write_file(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
 def bench(args, timeout=60):
     p = subprocess.run([MVM_BENCH] + args, capture_output=True, text=True, timeout=timeout)
     return p.returncode, p.stdout, p.stderr
@@ -54,74 +59,67 @@ def test_bench_dry_run_lists_cells_and_skips():
 
 
 @test
-def test_bench_bad_config_and_results_dir_are_exit_2():
-    with tempfile.TemporaryDirectory() as d:
-        conf = os.path.join(d, "m.conf")
-        with open(conf, "w") as f:
-            f.write("vmm = mvm\npit = sometimes\n")
-        st, out, err = bench(["run", "-c", conf])
-        if st != 2 or f"{conf}:2: pit: unknown value 'sometimes'" not in err:
-            return f"bad config: exit {st}: {err!r}"
-        st, out, err = bench(["run", "--vmm", "mvm", "-o", "/proc/mvm/results"])
-        if st != 2 or "cannot create results directory '/proc/mvm/results'" not in err:
-            return f"bad results dir: exit {st}: {err!r}"
-        st, out, err = bench(["run", "--kernel", os.path.join(d, "nothing")])
-        if st != 2 or "cannot read" not in err:
-            return f"missing kernel: exit {st}: {err!r}"
+def test_bench_bad_config_and_results_dir_are_exit_2(tmp):
+    conf = write_file(os.path.join(tmp, "m.conf"), "vmm = mvm\npit = sometimes\n")
+    st, out, err = bench(["run", "-c", conf])
+    if st != 2 or f"{conf}:2: pit: unknown value 'sometimes'" not in err:
+        return f"bad config: exit {st}: {err!r}"
+    st, out, err = bench(["run", "--vmm", "mvm", "-o", "/proc/mvm/results"])
+    if st != 2 or "cannot create results directory '/proc/mvm/results'" not in err:
+        return f"bad results dir: exit {st}: {err!r}"
+    st, out, err = bench(["run", "--kernel", os.path.join(tmp, "nothing")])
+    if st != 2 or "cannot read" not in err:
+        return f"missing kernel: exit {st}: {err!r}"
     return None
 
 
 @test
-def test_bench_compare_flags_a_regression_and_passes_equal_runs():
-    with tempfile.TemporaryDirectory() as d:
-        base, same, slow = (os.path.join(d, x) for x in ("base", "same", "slow"))
-        write_runs(base, [18000, 18300, 17900, 18100, 18200])
-        write_runs(same, [18150, 17950, 18250, 18050, 18000])
-        write_runs(slow, [19800, 20100, 19900, 20300, 20000])
-        st, out, err = bench(["compare", base, same])
-        if st != 0 or "0 regression(s)" not in out:
-            return f"equal runs: exit {st}: {out}{err}"
-        st, out, err = bench(["compare", base, slow])
-        if st != 1 or "REGRESSION" not in out or "1 regression(s)" not in out:
-            return f"slowed run: exit {st}: {out}{err}"
-        st, out, err = bench(["compare", base, os.path.join(d, "missing")])
-        if st != 2:
-            return f"missing input: exit {st}"
+def test_bench_compare_flags_a_regression_and_passes_equal_runs(tmp):
+    base, same, slow = (os.path.join(tmp, x) for x in ("base", "same", "slow"))
+    write_runs(base, [18000, 18300, 17900, 18100, 18200])
+    write_runs(same, [18150, 17950, 18250, 18050, 18000])
+    write_runs(slow, [19800, 20100, 19900, 20300, 20000])
+    st, out, err = bench(["compare", base, same])
+    if st != 0 or "0 regression(s)" not in out:
+        return f"equal runs: exit {st}: {out}{err}"
+    st, out, err = bench(["compare", base, slow])
+    if st != 1 or "REGRESSION" not in out or "1 regression(s)" not in out:
+        return f"slowed run: exit {st}: {out}{err}"
+    st, out, err = bench(["compare", base, os.path.join(tmp, "missing")])
+    if st != 2:
+        return f"missing input: exit {st}"
     return None
 
 
 @test
-def test_bench_merge_combines_shards_into_summary_and_plots():
-    with tempfile.TemporaryDirectory() as d:
-        write_runs(os.path.join(d, "s0"), [18000, 18100], pit="on")
-        write_runs(os.path.join(d, "s1"), [17000, 17100], pit="off")
-        out_dir = os.path.join(d, "all")
-        st, out, err = bench(["merge", out_dir, os.path.join(d, "s0"), os.path.join(d, "s1")])
-        if st != 0 or "merged 4 rows from 2 directories" not in out:
-            return f"exit {st}: {out}{err}"
-        with open(os.path.join(out_dir, "summary.csv")) as f:
-            summary = f.read()
-        if summary.count(",init_ms,2,") != 2:
-            return "summary lacks one configuration's init_ms"
-        for plot in ("phases.png", "phases.svg", "boot-time.png", "footprint.svg", "firmware.png"):
-            if not os.path.getsize(os.path.join(out_dir, plot)):
-                return f"no {plot}"
+def test_bench_merge_combines_shards_into_summary_and_plots(tmp):
+    write_runs(os.path.join(tmp, "s0"), [18000, 18100], pit="on")
+    write_runs(os.path.join(tmp, "s1"), [17000, 17100], pit="off")
+    out_dir = os.path.join(tmp, "all")
+    st, out, err = bench(["merge", out_dir, os.path.join(tmp, "s0"), os.path.join(tmp, "s1")])
+    if st != 0 or "merged 4 rows from 2 directories" not in out:
+        return f"exit {st}: {out}{err}"
+    with open(os.path.join(out_dir, "summary.csv")) as f:
+        summary = f.read()
+    if summary.count(",init_ms,2,") != 2:
+        return "summary lacks one configuration's init_ms"
+    for plot in ("phases.png", "phases.svg", "boot-time.png", "footprint.svg", "firmware.png"):
+        if not os.path.getsize(os.path.join(out_dir, plot)):
+            return f"no {plot}"
     return None
 
 
 @test
-def test_bench_crashed_vmm_is_a_crash_row_with_its_stderr():
-    with tempfile.TemporaryDirectory() as d:
-        fake = os.path.join(d, "crashing-vmm")
-        with open(fake, "w") as f:
-            f.write("#!/bin/sh\necho 'about to crash' >&2\nkill -SEGV $$\n")
-        os.chmod(fake, 0o755)
-        out = os.path.join(d, "r")
-        st, _, err = bench(["run", "--vmm", "mvm", "--mvm", fake] + ALL_ON +
-                           ["-n", "1", "-o", out, "--no-plots"])
-        rows = read_trace(os.path.join(out, "runs.csv"))
-        logs = "".join(open(p).read() for p in glob.glob(os.path.join(out, "logs", "*")))
-        if [r["status"] for r in rows] != ["crash"] or "signal 11" not in rows[0]["note"] or \
-                "about to crash" not in logs:
-            return f"exit {st}, rows {rows}, logs {logs[:200]!r}, {err[-300:]!r}"
+def test_bench_crashed_vmm_is_a_crash_row_with_its_stderr(tmp):
+    fake = write_file(os.path.join(tmp, "crashing-vmm"),
+                      "#!/bin/sh\necho 'about to crash' >&2\nkill -SEGV $$\n")
+    os.chmod(fake, 0o755)
+    out = os.path.join(tmp, "r")
+    st, _, err = bench(["run", "--vmm", "mvm", "--mvm", fake] + ALL_ON +
+                       ["-n", "1", "-o", out, "--no-plots"])
+    rows = read_trace(os.path.join(out, "runs.csv"))
+    logs = "".join(open(p).read() for p in glob.glob(os.path.join(out, "logs", "*")))
+    if [r["status"] for r in rows] != ["crash"] or "signal 11" not in rows[0]["note"] or \
+            "about to crash" not in logs:
+        return f"exit {st}, rows {rows}, logs {logs[:200]!r}, {err[-300:]!r}"
     return None

@@ -53,13 +53,21 @@ def serial_payload_traced(name, serial="stdio", extra=()):
                       + list(extra))
 
 
+def traced_printing(name, want):
+    """Payload (name) traced: (its trace rows, None) if it printed (want)
+    on the serial port and ended with status 0, else (rows, why not)."""
+    st, out, err, rows = serial_payload_traced(name)
+    if st != 0:
+        return rows, f"exit {st}: {err}"
+    return rows, None if out == want else f"serial output {out!r}"
+
+
 @test
 def test_realmode_serial_markers_and_triple_fault():
-    st, out, err, rows = serial_payload_traced("realmode")
-    if st != 0:
-        return f"exit {st}: {err}"
-    if out != "hello from real mode\nunassigned ports read all-ones\n":
-        return f"serial output {out!r}"
+    rows, why = traced_printing("realmode",
+                                "hello from real mode\nunassigned ports read all-ones\n")
+    if why:
+        return why
     markers = [(r["addr"], r["detail"]) for r in rows if r["event"] == "marker"]
     if markers != [("0xf5", "fw_start"), ("0xf4", "linux_start_kernel"),
                    ("0xf4", "linux_start_user")]:
@@ -80,11 +88,10 @@ def test_realmode_serial_markers_and_triple_fault():
 
 @test
 def test_longmode_mmio_zero_ports_all_ones_and_string_io():
-    st, out, err, rows = serial_payload_traced("longmode")
-    if st != 0:
-        return f"exit {st}: {err}"
-    if out != "hello from long mode\nunassigned MMIO reads 0, ports all-ones\n":
-        return f"serial output {out!r}"
+    rows, why = traced_printing("longmode",
+                                "hello from long mode\nunassigned MMIO reads 0, ports all-ones\n")
+    if why:
+        return why
     mmio = [(r["addr"], r["size"], r["value"]) for r in rows if r["detail"] == "mmio"]
     if mmio != [("0xd0000000", "4", "0x0"), ("0xd0000000", "8", "0x0")]:
         return f"mmio exits {mmio}"
@@ -118,26 +125,25 @@ def test_reset_without_no_reboot_reboots():
 
 
 @test
-def test_reboot_restores_the_firmware_read_at_start():
+def test_reboot_restores_the_firmware_read_at_start(tmp):
     """The guest resets after its firmware file was deleted and another put
     in its place: the reboot runs what mvm read at start (QEMU keeps its ROM
     blobs), under the default sandbox."""
-    with tempfile.TemporaryDirectory() as d:
-        fw = os.path.join(d, "fw.bin")
-        shutil.copy(payload("echo"), fw)
-        p = subprocess.Popen([MVM, "-bios", fw, "-nodefaults", "-serial", "stdio"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        os.set_blocking(p.stdout.fileno(), False)
-        try:
-            first = read_until(p, b"echo ready", 1, 10)
-            os.unlink(fw)
-            shutil.copy(payload("realmode"), fw)
-            p.stdin.write(b"q")  # the echo payload triple-faults on 'q'
-            p.stdin.flush()
-            out = first + read_until(p, b"echo ready", 1, 10)
-        finally:
-            p.terminate()
-            _, err = p.communicate(timeout=10)
+    fw = os.path.join(tmp, "fw.bin")
+    shutil.copy(payload("echo"), fw)
+    p = subprocess.Popen([MVM, "-bios", fw, "-nodefaults", "-serial", "stdio"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    os.set_blocking(p.stdout.fileno(), False)
+    try:
+        first = read_until(p, b"echo ready", 1, 10)
+        os.unlink(fw)
+        shutil.copy(payload("realmode"), fw)
+        p.stdin.write(b"q")  # the echo payload triple-faults on 'q'
+        p.stdin.flush()
+        out = first + read_until(p, b"echo ready", 1, 10)
+    finally:
+        p.terminate()
+        _, err = p.communicate(timeout=10)
     if out.count(b"echo ready") != 2 or b"hello" in out or p.returncode != 0:
         return f"exit {p.returncode}, output {out!r}, {err[-200:]!r}"
     return None
@@ -181,15 +187,14 @@ def test_serial_input_reaches_guest():
 
 
 @test
-def test_serial_file_backend():
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "console.txt")
-        st, out, err = mvm(["-bios", payload("realmode"), "-serial", f"file:{path}", "-no-reboot"])
-        if st != 0 or out:
-            return f"exit {st}, stdout {out!r}"
-        with open(path) as f:
-            if not f.read().startswith("hello from real mode"):
-                return "file has no guest output"
+def test_serial_file_backend(tmp):
+    path = os.path.join(tmp, "console.txt")
+    st, out, err = mvm(["-bios", payload("realmode"), "-serial", f"file:{path}", "-no-reboot"])
+    if st != 0 or out:
+        return f"exit {st}, stdout {out!r}"
+    with open(path) as f:
+        if not f.read().startswith("hello from real mode"):
+            return "file has no guest output"
     return None
 
 
@@ -299,25 +304,24 @@ def test_fwcfg_signature_directory_and_dma_error_from_real_mode():
 
 
 @test
-def test_chrome_trace_is_valid_and_has_a_csv_twin():
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "t.json")
-        st, out, err = mvm(["-bios", payload("realmode"), "-nodefaults", "-serial", "stdio",
-                            "-no-reboot", "--trace", path, "--trace-format", "chrome"])
-        if st != 0:
-            return f"exit {st}: {err}"
-        with open(path) as f:
-            doc = json.load(f)
-        why = chrome_problems(doc)
-        if why:
-            return why
-        names = [e["name"] for e in doc["traceEvents"]]
-        for want in ("vmm", "user", "marker linux_start_kernel", "exit io", "exits per 10 ms"):
-            if want not in names:
-                return f"no {want!r} event"
-        rows = read_trace(os.path.join(d, "t.csv"))
-        if sum(r["event"] == "marker" for r in rows) != 3:
-            return "CSV twin lacks the markers"
+def test_chrome_trace_is_valid_and_has_a_csv_twin(tmp):
+    path = os.path.join(tmp, "t.json")
+    st, out, err = mvm(["-bios", payload("realmode"), "-nodefaults", "-serial", "stdio",
+                        "-no-reboot", "--trace", path, "--trace-format", "chrome"])
+    if st != 0:
+        return f"exit {st}: {err}"
+    with open(path) as f:
+        doc = json.load(f)
+    why = chrome_problems(doc)
+    if why:
+        return why
+    names = [e["name"] for e in doc["traceEvents"]]
+    for want in ("vmm", "user", "marker linux_start_kernel", "exit io", "exits per 10 ms"):
+        if want not in names:
+            return f"no {want!r} event"
+    rows = read_trace(os.path.join(tmp, "t.csv"))
+    if sum(r["event"] == "marker" for r in rows) != 3:
+        return "CSV twin lacks the markers"
     return None
 
 
@@ -346,38 +350,36 @@ def blk_device(img):
 
 
 @test
-def test_virtio_descriptor_loop_resets_device_and_vmm_runs_on():
+def test_virtio_descriptor_loop_resets_device_and_vmm_runs_on(tmp):
     """A guest gives virtio-blk a looping descriptor chain: NEEDS_RESET, then
     after the driver's reset a read of sector 0 works (no exits while the
     main thread serves it)."""
-    with tempfile.TemporaryDirectory() as d:
-        drive = blk_device(disk_image(d, 4096, b"MVMDISK!"))
-        want = "descriptor loop: device needs reset\nafter reset: sector 0 read\n"
-        for machine in SPLIT_AND_ON:
-            why = expect_output("virtio_hostile", machine, want, drive)
-            if why:
-                return why
+    drive = blk_device(disk_image(tmp, 4096, b"MVMDISK!"))
+    want = "descriptor loop: device needs reset\nafter reset: sector 0 read\n"
+    for machine in SPLIT_AND_ON:
+        why = expect_output("virtio_hostile", machine, want, drive)
+        if why:
+            return why
     return None
 
 
 @test
-def test_hostile_accesses_to_every_device_and_serial_flood():
+def test_hostile_accesses_to_every_device_and_serial_flood(tmp):
     """Garbage of every size at every legacy port, the IOAPIC and all virtio
     slots, then 64 KiB into the UART: mvm stays up and sees the guest out."""
-    with tempfile.TemporaryDirectory() as d:
-        img, out = disk_image(d, 1 << 20), os.path.join(d, "serial.out")
-        for machine in ("microvm,rtc=on", "microvm,kernel-irqchip=on"):
-            st, _, err = mvm(["-M", machine, "-bios", payload("hostile"), "-nodefaults",
-                              "-no-reboot", "-serial", f"file:{out}"] + blk_device(img) +
-                             ["-device", "virtio-rng-device",
-                              "-chardev", "socket,id=c,path=" + os.path.join(d, "con.sock") +
-                              ",server=on,wait=off", "-device", "virtio-serial-device",
-                              "-device", "virtconsole,chardev=c"], timeout=120)
-            with open(out, "rb") as f:
-                data = f.read()
-            if st != 0 or not data.endswith(b"mvm survived the hostile guest\n") or \
-                    len(data) < 65536:
-                return f"{machine}: exit {st}, {len(data)} serial bytes, {err[-300:]!r}"
+    img, out = disk_image(tmp, 1 << 20), os.path.join(tmp, "serial.out")
+    for machine in ("microvm,rtc=on", "microvm,kernel-irqchip=on"):
+        st, _, err = mvm(["-M", machine, "-bios", payload("hostile"), "-nodefaults",
+                          "-no-reboot", "-serial", f"file:{out}"] + blk_device(img) +
+                         ["-device", "virtio-rng-device",
+                          "-chardev", "socket,id=c,path=" + os.path.join(tmp, "con.sock") +
+                          ",server=on,wait=off", "-device", "virtio-serial-device",
+                          "-device", "virtconsole,chardev=c"], timeout=120)
+        with open(out, "rb") as f:
+            data = f.read()
+        if st != 0 or not data.endswith(b"mvm survived the hostile guest\n") or \
+                len(data) < 65536:
+            return f"{machine}: exit {st}, {len(data)} serial bytes, {err[-300:]!r}"
     return None
 
 
@@ -425,7 +427,7 @@ def test_sandbox_filters_every_thread_and_guest_runs():
 
 
 @test
-def test_device_payloads_under_asan_ubsan():
+def test_device_payloads_under_asan_ubsan(tmp):
     """The device-heavy payloads again, with mvm built with ASan and UBSan
     (build/mvm-san; leak checking off: it needs ptrace, which the sandbox
     refuses)."""
@@ -433,17 +435,16 @@ def test_device_payloads_under_asan_ubsan():
     if not os.path.exists(san):
         return "no build/mvm-san (make build/mvm-san)"
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0", UBSAN_OPTIONS="print_stacktrace=1")
-    with tempfile.TemporaryDirectory() as d:
-        devices = blk_device(disk_image(d, 1 << 20, b"MVMDISK!")) + ["-device", "virtio-rng-device"]
-        for name in ("hostile", "virtio_hostile", "storm", "fwcfg", "longmode", "realmode",
-                     "ioapic_rtc", "ioapic_pit", "pic_pit", "legacy"):
-            for machine in ("microvm,rtc=on", "microvm,rtc=on,kernel-irqchip=on"):
-                p = subprocess.run([san, "-M", machine, "-bios", payload(name), "-nodefaults",
-                                    "-serial", "null", "-no-reboot"] + devices,
-                                   capture_output=True, text=True, env=env, timeout=120,
-                                   stdin=subprocess.DEVNULL)
-                if p.returncode != 0 or "Sanitizer" in p.stderr or "runtime error" in p.stderr:
-                    return f"{name} on {machine}: exit {p.returncode}: {p.stderr[-600:]!r}"
+    devices = blk_device(disk_image(tmp, 1 << 20, b"MVMDISK!")) + ["-device", "virtio-rng-device"]
+    for name in ("hostile", "virtio_hostile", "storm", "fwcfg", "longmode", "realmode",
+                 "ioapic_rtc", "ioapic_pit", "pic_pit", "legacy"):
+        for machine in ("microvm,rtc=on", "microvm,rtc=on,kernel-irqchip=on"):
+            p = subprocess.run([san, "-M", machine, "-bios", payload(name), "-nodefaults",
+                                "-serial", "null", "-no-reboot"] + devices,
+                               capture_output=True, text=True, env=env, timeout=120,
+                               stdin=subprocess.DEVNULL)
+            if p.returncode != 0 or "Sanitizer" in p.stderr or "runtime error" in p.stderr:
+                return f"{name} on {machine}: exit {p.returncode}: {p.stderr[-600:]!r}"
     return None
 
 
@@ -499,20 +500,19 @@ def truncated_inputs(d):
 
 
 @test
-def test_bad_input_one_line_and_status_2():
+def test_bad_input_one_line_and_status_2(tmp):
     """Each case: exit 2, the message on the first line, and no trace file."""
-    with tempfile.TemporaryDirectory() as d:
-        cases = BAD_INPUT + (truncated_inputs(d) if os.path.exists(os.path.join(GUEST, "vmlinux"))
-                             else [])
-        trace = os.path.join(d, "t.csv")
-        for args, msg in cases:
-            st, out, err = mvm(["--trace", trace] + args)
-            first = err.splitlines()[0] if err else ""
-            if st != 2 or msg not in first or out or os.path.exists(trace):
-                return f"{args}: exit {st}, stderr {err!r}"
-            if os.environ.get("MVM_SHOW_BAD_INPUT"):
-                print(f"     {' '.join(args)[-70:]:70} -> {first}", flush=True)
-        print(f"     {len(cases)} bad inputs refused", flush=True)
+    cases = BAD_INPUT + (truncated_inputs(tmp) if os.path.exists(os.path.join(GUEST, "vmlinux"))
+                         else [])
+    trace = os.path.join(tmp, "t.csv")
+    for args, msg in cases:
+        st, out, err = mvm(["--trace", trace] + args)
+        first = err.splitlines()[0] if err else ""
+        if st != 2 or msg not in first or out or os.path.exists(trace):
+            return f"{args}: exit {st}, stderr {err!r}"
+        if os.environ.get("MVM_SHOW_BAD_INPUT"):
+            print(f"     {' '.join(args)[-70:]:70} -> {first}", flush=True)
+    print(f"     {len(cases)} bad inputs refused", flush=True)
     return None
 
 

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 
 from harness import (BUILD, MVM, Tier, children, chrome_problems, payload, read_trace,
                      thread_names, wait_until)
@@ -29,52 +28,50 @@ def realmode_args(*more):
 
 
 @test
-def test_mvm_trace_agrees_with_mvm_probes_within_20us():
+def test_mvm_trace_agrees_with_mvm_probes_within_20us(tmp):
     if os.geteuid() != 0:
         return NOT_ROOT
-    with tempfile.TemporaryDirectory() as d:
-        own, host = os.path.join(d, "own.csv"), os.path.join(d, "host.csv")
-        st, out, err = mvm_trace(["-o", host], [MVM] + realmode_args("--trace", own))
-        if st != 0:
-            return f"exit {st}: {err}"
-        mine = [r for r in read_trace(own) if r["event"] == "marker"]
-        theirs = [r for r in read_trace(host) if r["event"] == "marker"]
-        if [(r["addr"], r["value"]) for r in mine] != [(r["addr"], r["value"]) for r in theirs]:
-            return f"markers differ: {mine} vs {theirs}"
-        deltas = [abs(int(a["time_ns"]) - int(b["time_ns"])) / 1000 for a, b in zip(mine, theirs)]
-        print("     marker  mvm probe (ns)  mvm-trace (ns)  |delta| us", flush=True)
-        for a, b, dt in zip(mine, theirs, deltas):
-            print(f"     {a['detail']:20} {a['time_ns']} {b['time_ns']} {dt:8.1f}", flush=True)
-        if max(deltas) > 20:
-            return f"a marker differs by {max(deltas):.1f} us"
+    own, host = os.path.join(tmp, "own.csv"), os.path.join(tmp, "host.csv")
+    st, out, err = mvm_trace(["-o", host], [MVM] + realmode_args("--trace", own))
+    if st != 0:
+        return f"exit {st}: {err}"
+    mine = [r for r in read_trace(own) if r["event"] == "marker"]
+    theirs = [r for r in read_trace(host) if r["event"] == "marker"]
+    if [(r["addr"], r["value"]) for r in mine] != [(r["addr"], r["value"]) for r in theirs]:
+        return f"markers differ: {mine} vs {theirs}"
+    deltas = [abs(int(a["time_ns"]) - int(b["time_ns"])) / 1000 for a, b in zip(mine, theirs)]
+    print("     marker  mvm probe (ns)  mvm-trace (ns)  |delta| us", flush=True)
+    for a, b, dt in zip(mine, theirs, deltas):
+        print(f"     {a['detail']:20} {a['time_ns']} {b['time_ns']} {dt:8.1f}", flush=True)
+    if max(deltas) > 20:
+        return f"a marker differs by {max(deltas):.1f} us"
     return None
 
 
 @test
-def test_mvm_trace_records_qemu_markers_and_phases():
+def test_mvm_trace_records_qemu_markers_and_phases(tmp):
     if os.geteuid() != 0:
         return NOT_ROOT
     qemu = shutil.which("qemu-system-x86_64")
     if not qemu:
         return "SKIP: qemu-system-x86_64 is not installed"
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "q.json")
-        st, out, err = mvm_trace(["-o", path, "-f", "chrome"],
-                                 [qemu, "-M", "microvm", "-enable-kvm", "-cpu",
-                                  "host,-arch-capabilities", "-m", "128m", "-no-user-config",
-                                  "-display", "none"] + realmode_args())
-        if st != 0 or "hello from real mode" not in out:
-            return f"exit {st}: {err[-300:]}"
-        with open(path) as f:
-            doc = json.load(f)
-        why = chrome_problems(doc)
-        names = [e["name"] for e in doc["traceEvents"]]
-        for want in ("marker fw_start", "marker linux_start_kernel", "marker linux_start_user",
-                     "vmm", "first_run", "serial_first_byte", "shutdown"):
-            if want not in names:
-                why = why or f"no {want!r} in QEMU's trace"
-        if "boot phases: vmm" not in err:
-            why = why or "no phase summary"
+    path = os.path.join(tmp, "q.json")
+    st, out, err = mvm_trace(["-o", path, "-f", "chrome"],
+                             [qemu, "-M", "microvm", "-enable-kvm", "-cpu",
+                              "host,-arch-capabilities", "-m", "128m", "-no-user-config",
+                              "-display", "none"] + realmode_args())
+    if st != 0 or "hello from real mode" not in out:
+        return f"exit {st}: {err[-300:]}"
+    with open(path) as f:
+        doc = json.load(f)
+    why = chrome_problems(doc)
+    names = [e["name"] for e in doc["traceEvents"]]
+    for want in ("marker fw_start", "marker linux_start_kernel", "marker linux_start_user",
+                 "vmm", "first_run", "serial_first_byte", "shutdown"):
+        if want not in names:
+            why = why or f"no {want!r} in QEMU's trace"
+    if "boot phases: vmm" not in err:
+        why = why or "no phase summary"
     return why
 
 
@@ -112,25 +109,24 @@ def test_mvm_trace_refuses_without_root():
 
 
 @test
-def test_runs_as_non_root_user_with_kvm_access():
+def test_runs_as_non_root_user_with_kvm_access(tmp):
     """As nobody, with /dev/kvm made accessible in a private mount namespace
     only (a node of our own bind-mounted over it): the host's stays as it is."""
     if os.getuid() != 0 or not shutil.which("unshare") or not shutil.which("setpriv"):
         return "SKIP: needs root (to prepare the namespace), unshare and setpriv"
-    with tempfile.TemporaryDirectory() as d:
-        node = os.path.join(d, "kvm")
-        os.mknod(node, 0o666 | 0o020000, os.makedev(10, 232))
-        os.chmod(node, 0o666)
-        os.chmod(d, 0o755)
-        # The clone may sit where only root can enter: nobody runs copies.
-        exe, fw = os.path.join(d, "mvm"), os.path.join(d, "realmode.bin")
-        shutil.copy(MVM, exe)
-        shutil.copy(payload("realmode"), fw)
-        cmd = (f"mount --bind {node} /dev/kvm && exec setpriv --reuid=65534 --regid=65534 "
-               f"--clear-groups {exe} -M microvm -bios {fw} -nodefaults "
-               "-serial stdio -no-reboot")
-        p = subprocess.run(["unshare", "-m", "sh", "-c", cmd], capture_output=True, text=True,
-                           timeout=30)
+    node = os.path.join(tmp, "kvm")
+    os.mknod(node, 0o666 | 0o020000, os.makedev(10, 232))
+    os.chmod(node, 0o666)
+    os.chmod(tmp, 0o755)
+    # The clone may sit where only root can enter: nobody runs copies.
+    exe, fw = os.path.join(tmp, "mvm"), os.path.join(tmp, "realmode.bin")
+    shutil.copy(MVM, exe)
+    shutil.copy(payload("realmode"), fw)
+    cmd = (f"mount --bind {node} /dev/kvm && exec setpriv --reuid=65534 --regid=65534 "
+           f"--clear-groups {exe} -M microvm -bios {fw} -nodefaults "
+           "-serial stdio -no-reboot")
+    p = subprocess.run(["unshare", "-m", "sh", "-c", cmd], capture_output=True, text=True,
+                       timeout=30)
     if p.returncode != 0 or "hello from real mode" not in p.stdout:
         return f"exit {p.returncode}: {p.stdout[-200:]!r} {p.stderr[-300:]!r}"
     return None
