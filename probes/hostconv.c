@@ -35,7 +35,7 @@ static void add(struct hostconv *t, const struct thread_state *th, struct probe_
 		t->ev = bigger;
 		t->cap = cap;
 	}
-	t->ev[t->n++] = (struct trace_event){ r, th ? th->vcpu : -1, th ? th->tid : 0 };
+	t->ev[t->n++] = (struct trace_event){ r, th ? th->vcpu : -1, th ? th->tid : 0, NULL };
 }
 
 static struct probe_rec rec(uint64_t ts, enum probe_kind kind)

@@ -19,6 +19,7 @@
 
 struct probe_buf {
 	struct probe_rec *rec;
+	const char **name; /* rec[i]'s name where rec[i].flags has PROBE_REC_NAMED */
 	uint32_t cap;
 	uint32_t n;
 	uint64_t dropped;
@@ -28,10 +29,6 @@ struct probe_buf {
 
 /* The calling thread's buffer, NULL when probes are off. */
 extern __thread struct probe_buf *probe_tls;
-
-/* When the exit being handled on this thread left KVM_RUN (0 if none):
- * devices stamp what the guest did with it, not with a later clock read. */
-extern __thread uint64_t probe_exit_ns;
 
 static inline uint64_t probe_now(void)
 {
@@ -63,14 +60,24 @@ static inline void probe_emit(enum probe_kind kind, uint64_t addr, uint64_t valu
 		probe_emit_at(probe_now(), kind, 0, addr, 0, PROBE_DIR_NONE, value);
 }
 
-/* An event caused by the exit being handled: stamped with its time. */
-static inline void probe_emit_guest(enum probe_kind kind, uint32_t reason, uint64_t addr,
-				    unsigned size, enum probe_dir dir, uint64_t value)
-{
-	if (probe_tls)
-		probe_emit_at(probe_exit_ns ? probe_exit_ns : probe_now(), kind, reason, addr, size,
-			      dir, value);
-}
+/*
+ * The calling vCPU thread handles an exit that just left KVM_RUN: what the
+ * guest did then is stamped with this time, not a later clock read, until
+ * probe_exit_end().  Returns the time (0 when probes are off).
+ */
+uint64_t probe_exit_begin(void);
+void probe_exit_end(void);
+
+/* An event the guest caused: stamped with the time of the exit being
+ * handled on this thread (probe_exit_begin), or now outside one. */
+void probe_emit_guest(enum probe_kind kind, uint32_t reason, uint64_t addr, unsigned size,
+		      enum probe_dir dir, uint64_t value);
+
+/* The same, with a name for the trace's detail column (a fw_cfg item's);
+ * (name) is kept, not copied: it must stay valid until the trace is
+ * written (static, or owned by the machine). */
+void probe_emit_guest_named(enum probe_kind kind, uint32_t reason, uint64_t addr, unsigned size,
+			    enum probe_dir dir, uint64_t value, const char *name);
 
 static inline int probes_on(void)
 {

@@ -83,33 +83,26 @@ int probe_exit_reason_from_name(const char *name)
 	return -1;
 }
 
-static const char *(*fwcfg_namer)(void *ctx, uint16_t key);
-static void *fwcfg_namer_ctx;
-
-void trace_set_fwcfg_namer(const char *(*namer)(void *ctx, uint16_t key), void *ctx)
-{
-	fwcfg_namer = namer;
-	fwcfg_namer_ctx = ctx;
-}
-
 /* "dma:etc/e820": how, then the item's name (commas would break the CSV). */
-static const char *fwcfg_detail(const struct probe_rec *r)
+static const char *fwcfg_detail(const struct trace_event *e)
 {
 	static char buf[80];
+	const struct probe_rec *r = &e->r;
 	const char *how = r->kind == PROBE_FWCFG_SELECT ? "select" : r->reason ? "dma" : "pio";
-	const char *name = fwcfg_namer ? fwcfg_namer(fwcfg_namer_ctx, (uint16_t)r->addr) : NULL;
 
-	snprintf(buf, sizeof(buf), "%s:%s", how, name ? name : "");
+	snprintf(buf, sizeof(buf), "%s:%s", how, e->name ? e->name : "");
 	for (char *p = buf; *p; p++)
 		if (*p == ',' || *p == '"')
 			*p = '_';
 	return buf;
 }
 
-const char *trace_detail(const struct probe_rec *r)
+const char *trace_detail(const struct trace_event *e)
 {
+	const struct probe_rec *r = &e->r;
+
 	if (r->kind == PROBE_FWCFG_SELECT || r->kind == PROBE_FWCFG_READ)
-		return fwcfg_detail(r);
+		return fwcfg_detail(e);
 	if (r->kind == PROBE_EXIT || r->kind == PROBE_KVM_EXIT)
 		return probe_exit_reason_name(r->reason);
 	if (r->kind == PROBE_MARKER) {
@@ -148,7 +141,7 @@ int trace_write_csv(FILE *f, const struct trace_event *ev, size_t n)
 		const struct probe_rec *r = &ev[i].r;
 
 		fprintf(f, "%" PRIu64 ",%d,%d,%s,%s,0x%" PRIx64 ",%u,%s,0x%" PRIx64 "\n", r->t_ns,
-			ev[i].vcpu, ev[i].tid, probe_kind_name(r->kind), trace_detail(r), r->addr,
+			ev[i].vcpu, ev[i].tid, probe_kind_name(r->kind), trace_detail(&ev[i]), r->addr,
 			r->size, dir_name(r->dir), r->value);
 	}
 	return ferror(f) ? -EIO : 0;
@@ -319,7 +312,7 @@ static void chrome_phases(FILE *f, const struct boot_phases *p)
 static void chrome_event(FILE *f, const struct trace_event *e, uint64_t origin)
 {
 	const struct probe_rec *r = &e->r;
-	const char *kind = probe_kind_name(r->kind), *detail = trace_detail(r);
+	const char *kind = probe_kind_name(r->kind), *detail = trace_detail(e);
 
 	fprintf(f, ",\n{\"name\":\"%s%s%s\",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"%s\",\"ts\":%.3f,"
 		   "\"pid\":1,\"tid\":%d,\"args\":{\"addr\":\"0x%" PRIx64 "\",\"size\":%u,"

@@ -41,17 +41,21 @@ struct probe_rec {
 	uint8_t kind;
 	uint8_t size;
 	uint8_t dir;
-	uint8_t pad;
+	uint8_t flags;	 /* PROBE_REC_NAMED */
 	uint32_t reason; /* KVM exit reason for PROBE_EXIT */
 	uint64_t addr;	 /* port or guest-physical address */
 	uint64_t value;
 };
+
+/* probe_rec.flags: the recorder kept a name for the event (trace_event.name). */
+#define PROBE_REC_NAMED 0x1
 
 /* A record with the thread it came from. */
 struct trace_event {
 	struct probe_rec r;
 	int vcpu; /* vCPU index, -1 for other threads or unknown */
 	int tid;  /* host thread ID, 0 if unknown */
+	const char *name; /* fw_cfg events: the item's name, NULL if unknown */
 };
 
 enum trace_format { TRACE_CSV, TRACE_CHROME };
@@ -100,10 +104,8 @@ const char *probe_exit_reason_name(unsigned reason);
 int probe_exit_reason_from_name(const char *name);
 
 /* The "detail" column: exit reason, marker name, or for fw_cfg events
- * "pio:NAME" / "dma:NAME" / "select:NAME". */
-const char *trace_detail(const struct probe_rec *r);
-
-/* Names of fw_cfg keys (files) for the detail column; NULL: numbers only. */
-void trace_set_fwcfg_namer(const char *(*namer)(void *ctx, uint16_t key), void *ctx);
+ * "pio:NAME" / "dma:NAME" / "select:NAME" (NAME empty when the event has
+ * none). */
+const char *trace_detail(const struct trace_event *e);
 
 #endif

@@ -16,7 +16,7 @@ static void setup(struct fw_cfg *f, struct guest_mem *mem)
 
 	if (mem_init(mem, RAM, 0))
 		__builtin_trap();
-	if (fw_cfg_init(f, mem))
+	if (fw_cfg_init(f, mem, (struct fw_cfg_events){ 0 }))
 		__builtin_trap();
 	if (fw_cfg_add(f, FW_CFG_KERNEL_DATA, kernel, sizeof(kernel)) ||
 	    fw_cfg_add_u32(f, FW_CFG_KERNEL_SIZE, sizeof(kernel)) ||

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum fwcfg_kernel kind;
 
 	(void)linux_load(&mem, kernel, initrd, "console=ttyS0", e820, 2, &boot, &why);
-	fw_cfg_init(&f, &mem);
+	fw_cfg_init(&f, &mem, (struct fw_cfg_events){ 0 });
 	(void)fwcfg_linux_setup(&f, &mem, kernel, initrd, "console=ttyS0", &kind, &why);
 	fw_cfg_free(&f);
 	if (size % 0x10000 == 0)

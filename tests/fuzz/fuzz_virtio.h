@@ -43,7 +43,9 @@ static inline void fuzz_virtio_setup(struct fuzz_virtio *f)
 static inline void fuzz_virtio_attach(struct fuzz_virtio *f, const struct virtio_backend *be,
 				      void *dev)
 {
-	virtio_mmio_init(&f->t, be, dev, &f->mem, (struct irq_line){ 0 }, VIRTIO_MMIO_BASE, false);
+	struct virtio_mmio_env env = { .mem = &f->mem, .base = VIRTIO_MMIO_BASE };
+
+	virtio_mmio_init(&f->t, be, dev, &env);
 	if (virtio_mmio_attach(&f->t, &f->loop, -1))
 		__builtin_trap();
 }

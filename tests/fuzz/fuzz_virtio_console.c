@@ -69,6 +69,7 @@ static void setup(void)
 
 	snprintf(path, sizeof(path), "/tmp/mvm-fuzz-con-%d", (int)getpid());
 	fuzz_virtio_setup(&f);
+	virtio_console_init(&con, (struct virtio_console_events){ 0 });
 	fuzz_virtio_attach(&f, &virtio_console_backend, &con);
 	if (chardev_open(&chr, &o, &f.loop, virtio_console_input, &con, &why))
 		__builtin_trap();

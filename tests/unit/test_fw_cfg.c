@@ -14,12 +14,41 @@
 static struct guest_mem mem;
 static struct fw_cfg f;
 
+/* What the device told its events handler: counts, and the last event. */
+static struct {
+	unsigned selects, reads;
+	uint16_t key;
+	uint32_t size, bytes;
+	bool dma;
+} seen;
+
+static void record_select(void *ctx, uint16_t key, uint32_t size)
+{
+	(void)ctx;
+	seen.selects++;
+	seen.key = key;
+	seen.size = size;
+}
+
+static void record_read(void *ctx, uint16_t key, bool dma, uint32_t bytes)
+{
+	(void)ctx;
+	seen.reads++;
+	seen.key = key;
+	seen.dma = dma;
+	seen.bytes = bytes;
+}
+
+static const struct fw_cfg_events recorder = { record_select, record_read, NULL };
+static const struct fw_cfg_events no_events;
+
 static void setup(void)
 {
 	fw_cfg_free(&f);
 	mem_free(&mem);
+	memset(&seen, 0, sizeof(seen));
 	CHECK_EQ(mem_init(&mem, RAM, 0), 0);
-	CHECK_EQ(fw_cfg_init(&f, &mem), 0);
+	CHECK_EQ(fw_cfg_init(&f, &mem, recorder), 0);
 }
 
 static void sel(uint16_t key)
@@ -279,14 +308,14 @@ static void test_fw_cfg_init_reports_a_failed_allocation(void)
 	/* Fail each of init's allocations in turn, then let them all through. */
 	for (int n = 0; n < 8 && ok_after < 0; n++) {
 		allocs_left = n;
-		if (fw_cfg_init_alloc(&g, &mem, failing_alloc) == 0)
+		if (fw_cfg_init_alloc(&g, &mem, no_events, failing_alloc) == 0)
 			ok_after = n;
 		else
 			CHECK(g.dir.data == NULL && g.legacy[FW_CFG_SIGNATURE].data == NULL);
 		fw_cfg_free(&g);
 	}
 	CHECK(ok_after > 0);
-	CHECK_EQ(fw_cfg_init(&g, &mem), 0);
+	CHECK_EQ(fw_cfg_init(&g, &mem, no_events), 0);
 	fw_cfg_free(&g);
 }
 
@@ -297,7 +326,7 @@ static void test_fw_cfg_failed_allocation_leaves_items_and_directory_as_they_wer
 
 	setup();
 	allocs_left = 64;
-	CHECK_EQ(fw_cfg_init_alloc(&g, &mem, failing_alloc), 0);
+	CHECK_EQ(fw_cfg_init_alloc(&g, &mem, no_events, failing_alloc), 0);
 	CHECK_EQ(fw_cfg_add_file(&g, "etc/a", "a", 1), 0);
 	allocs_left = 0;
 	CHECK(fw_cfg_add_file(&g, "etc/b", "b", 1) == -ENOMEM);
@@ -322,6 +351,42 @@ static void test_fw_cfg_reset_clears_the_selection(void)
 	CHECK_EQ(port_byte(), 'Q');
 }
 
+static void test_fw_cfg_select_and_port_read_are_events(void)
+{
+	setup();
+	sel(FW_CFG_SIGNATURE);
+	CHECK_EQ(seen.selects, 1);
+	CHECK_EQ(seen.key, FW_CFG_SIGNATURE);
+	CHECK_EQ(seen.size, 4);
+	port_byte();
+	CHECK_EQ(seen.reads, 1);
+	CHECK(!seen.dma);
+	CHECK_EQ(seen.bytes, 1);
+}
+
+static void test_fw_cfg_dma_read_is_one_event_with_its_bytes(void)
+{
+	setup();
+	dma(FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_READ | (FW_CFG_ID << 16), 16, BUF);
+	CHECK_EQ(seen.selects, 1);
+	CHECK_EQ(seen.reads, 1);
+	CHECK_EQ(seen.key, FW_CFG_ID);
+	CHECK(seen.dma);
+	CHECK_EQ(seen.bytes, 16);
+}
+
+static void test_fw_cfg_dma_skip_and_write_are_events_of_no_bytes(void)
+{
+	setup();
+	dma(FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_SKIP | (FW_CFG_SIGNATURE << 16), 2, 0);
+	CHECK_EQ(seen.reads, 1);
+	CHECK_EQ(seen.bytes, 0);
+	dma(FW_CFG_DMA_CTL_WRITE, 4, BUF);
+	CHECK_EQ(seen.reads, 2);
+	CHECK(seen.dma);
+	CHECK_EQ(seen.bytes, 0);
+}
+
 int main(void)
 {
 	RUN(test_fw_cfg_signature_and_id_through_the_port);
@@ -341,6 +406,9 @@ int main(void)
 	RUN(test_fw_cfg_dma_control_word_straddling_the_end_of_ram_is_left_alone);
 	RUN(test_fw_cfg_dma_address_high_half_and_64bit_write);
 	RUN(test_fw_cfg_dma_register_reads_signature);
+	RUN(test_fw_cfg_select_and_port_read_are_events);
+	RUN(test_fw_cfg_dma_read_is_one_event_with_its_bytes);
+	RUN(test_fw_cfg_dma_skip_and_write_are_events_of_no_bytes);
 	RUN(test_fw_cfg_init_reports_a_failed_allocation);
 	RUN(test_fw_cfg_failed_allocation_leaves_items_and_directory_as_they_were);
 	RUN(test_fw_cfg_reset_clears_the_selection);

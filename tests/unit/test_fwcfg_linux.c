@@ -19,7 +19,7 @@ static void setup(void)
 	fw_cfg_free(&f);
 	mem_free(&mem);
 	CHECK_EQ(mem_init(&mem, RAM, 0), 0);
-	fw_cfg_init(&f, &mem);
+	fw_cfg_init(&f, &mem, (struct fw_cfg_events){ 0 });
 }
 
 static struct image make_bzimage(void)

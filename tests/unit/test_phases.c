@@ -23,7 +23,7 @@ static void add(uint64_t ms, enum probe_kind kind, uint64_t addr, uint64_t value
 {
 	ev[n++] = (struct trace_event){ { ms * MS, (uint8_t)kind, addr ? 1 : 0,
 					  addr ? PROBE_DIR_WRITE : PROBE_DIR_NONE, 0, reason, addr, value },
-					0, 100 };
+					0, 100, NULL };
 }
 
 static void marker(uint64_t ms, unsigned port, unsigned value)

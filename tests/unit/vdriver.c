@@ -39,12 +39,15 @@ static void record_irq(void *ctx, unsigned gsi, int level)
 
 void vd_init(struct vdriver *d, const struct virtio_backend *be, void *dev, bool legacy)
 {
-	struct irq_line line = { record_irq, d, VIRTIO_MMIO_GSI_BASE };
+	struct virtio_mmio_env env = {
+		.mem = &d->mem, .irq = { record_irq, d, VIRTIO_MMIO_GSI_BASE },
+		.base = VIRTIO_MMIO_BASE, .legacy = legacy,
+	};
 
 	memset(d, 0, sizeof(*d));
 	CHECK_EQ(mem_init(&d->mem, VD_RAM, 0), 0);
 	CHECK_EQ(evloop_init(&d->loop), 0);
-	virtio_mmio_init(&d->t, be, dev, &d->mem, line, VIRTIO_MMIO_BASE, legacy);
+	virtio_mmio_init(&d->t, be, dev, &env);
 	CHECK_EQ(virtio_mmio_attach(&d->t, &d->loop, -1), 0);
 }
 

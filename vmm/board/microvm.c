@@ -296,9 +296,24 @@ static int setup_timers_devices(struct microvm *m)
 
 /* ---- fw_cfg: what QEMU's microvm tells its firmware ---- */
 
-static const char *fw_cfg_namer(void *ctx, uint16_t key)
+/* The guest's fw_cfg accesses as probes, named by item (the names stay
+ * valid until the machine is destroyed, after the trace is written). */
+static void fw_cfg_selected(void *ctx, uint16_t key, uint32_t size)
 {
-	return fw_cfg_key_name(ctx, key);
+	struct microvm *m = ctx;
+
+	if (probes_on())
+		probe_emit_guest_named(PROBE_FWCFG_SELECT, 0, key, 0, PROBE_DIR_WRITE, size,
+				       fw_cfg_key_name(&m->fw_cfg, key));
+}
+
+static void fw_cfg_read(void *ctx, uint16_t key, bool dma, uint32_t bytes)
+{
+	struct microvm *m = ctx;
+
+	if (probes_on())
+		probe_emit_guest_named(PROBE_FWCFG_READ, dma, key, dma ? 0 : 1, PROBE_DIR_READ, bytes,
+				       fw_cfg_key_name(&m->fw_cfg, key));
 }
 
 /* etc/e820 (QEMU under KVM): the KVM pages first, then RAM. */
@@ -330,9 +345,8 @@ static int setup_fw_cfg(struct microvm *m)
 	struct fw_cfg *f = &m->fw_cfg;
 	int err;
 
-	if (fw_cfg_init(f, &m->mem))
+	if (fw_cfg_init(f, &m->mem, (struct fw_cfg_events){ fw_cfg_selected, fw_cfg_read, m }))
 		return MICROVM_EVMM;
-	trace_set_fwcfg_namer(fw_cfg_namer, f);
 	err = fw_cfg_add(f, FW_CFG_UUID, uuid, sizeof(uuid));
 	err = err ? err : fw_cfg_add_u64(f, FW_CFG_RAM_SIZE, m->cfg->ram_size);
 	err = err ? err : fw_cfg_add_u16(f, FW_CFG_NOGRAPHIC, m->cfg->nographic);
@@ -352,6 +366,12 @@ static int setup_fw_cfg(struct microvm *m)
 	return MICROVM_OK;
 }
 
+static void marker_written(void *ctx, uint16_t port, uint8_t value)
+{
+	(void)ctx;
+	probe_emit_guest(PROBE_MARKER, 0, port, 0, PROBE_DIR_NONE, value);
+}
+
 static int setup_devices(struct microvm *m)
 {
 	bool kernel_pit = m->has_pit && m->cfg->irqchip == IRQCHIP_ON;
@@ -366,7 +386,7 @@ static int setup_devices(struct microvm *m)
 		log_err("cannot create the interrupt controllers: %s", strerror(errno));
 		return MICROVM_EVMM;
 	}
-	marker_init(&m->marker, MARKER_BASE);
+	marker_init(&m->marker, MARKER_BASE, (struct marker_events){ marker_written, NULL });
 	if (bus_register(&m->pio, MARKER_BASE, MARKER_NPORTS, &marker_ops, &m->marker))
 		return MICROVM_EVMM;
 	if (setup_timers_devices(m))

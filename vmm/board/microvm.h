@@ -61,6 +61,11 @@ struct microvm {
 	struct virtio_console con[VIRTIO_MMIO_SLOTS];
 	struct chardev chr[VIRTIO_MMIO_SLOTS];
 	struct virtio_rng rng[VIRTIO_MMIO_SLOTS];
+	/* per slot, for the probes: its transport, whether hvc0 wrote yet */
+	struct microvm_slot_watch {
+		struct virtio_mmio *t;
+		bool hvc_seen;
+	} watch[VIRTIO_MMIO_SLOTS];
 	unsigned nblk, nnet, ncon, nrng;
 	struct serial serial;
 	bool has_serial;

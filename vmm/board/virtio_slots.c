@@ -15,6 +15,7 @@
 
 #include "core/log.h"
 #include "board/microvm.h"
+#include "probe.h"
 
 static const uint8_t default_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
@@ -52,6 +53,25 @@ static struct irq_line slot_irq(struct microvm *m, unsigned slot)
 		return irqchip_line(&m->irqchip, gsi);
 	}
 	return (struct irq_line){ irqfd_set, fd, gsi };
+}
+
+/* The main thread takes up a queue's notification. */
+static void slot_notified(void *ctx, unsigned q)
+{
+	const struct microvm_slot_watch *w = ctx;
+
+	probe_emit(PROBE_VIRTIO_NOTIFY, w->t->base, ((uint64_t)w->t->be->device_id << 16) | q);
+}
+
+/* hvc0 output: its first byte is a probe. */
+static void hvc_output(void *ctx, const uint8_t *buf, size_t n)
+{
+	struct microvm_slot_watch *w = ctx;
+
+	if (!w->hvc_seen && n) {
+		w->hvc_seen = true;
+		probe_emit(PROBE_HVC_FIRST_BYTE, w->t->base, buf[0]);
+	}
 }
 
 static const struct drive_cfg *find_drive(const struct vm_config *c, const char *id)
@@ -146,8 +166,8 @@ static int attach_console(struct microvm *m, const struct device_cfg *d)
 	return MICROVM_OK;
 }
 
-static int make_device(struct microvm *m, const struct device_cfg *d, const struct virtio_backend **be,
-		       void **dev)
+static int make_device(struct microvm *m, const struct device_cfg *d, unsigned slot,
+		       const struct virtio_backend **be, void **dev)
 {
 	switch (d->kind) {
 	case DEV_VIRTIO_BLK:
@@ -155,6 +175,8 @@ static int make_device(struct microvm *m, const struct device_cfg *d, const stru
 	case DEV_VIRTIO_NET:
 		return make_net(m, d, be, dev);
 	case DEV_VIRTIO_SERIAL:
+		virtio_console_init(&m->con[m->ncon],
+				    (struct virtio_console_events){ hvc_output, &m->watch[slot] });
 		*be = &virtio_console_backend;
 		*dev = &m->con[m->ncon++];
 		return MICROVM_OK;
@@ -170,8 +192,14 @@ static int make_device(struct microvm *m, const struct device_cfg *d, const stru
 static int add_slot(struct microvm *m, unsigned slot, const struct virtio_backend *be, void *dev)
 {
 	struct virtio_mmio *t = &m->virtio[slot];
+	struct virtio_mmio_env env = {
+		.mem = &m->mem, .irq = slot_irq(m, slot), .base = slot_base(slot),
+		.legacy = m->cfg->virtio_legacy,
+		.events = { slot_notified, &m->watch[slot] },
+	};
 
-	virtio_mmio_init(t, be, dev, &m->mem, slot_irq(m, slot), slot_base(slot), m->cfg->virtio_legacy);
+	m->watch[slot].t = t;
+	virtio_mmio_init(t, be, dev, &env);
 	if (bus_register(&m->mmio, slot_base(slot), VIRTIO_MMIO_SLOT_SIZE, &virtio_mmio_ops, t) ||
 	    virtio_mmio_attach(t, &m->loop, m->vm.vm_fd)) {
 		log_err("cannot set up virtio-mmio slot %u: %s", slot, strerror(errno));
@@ -196,7 +224,7 @@ int microvm_setup_virtio(struct microvm *m)
 			r = attach_console(m, d);
 			continue;
 		}
-		r = make_device(m, d, &be, &dev);
+		r = make_device(m, d, next - 1, &be, &dev);
 		if (!r)
 			r = add_slot(m, --next, be, dev);
 	}

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "dev/fw_cfg.h"
-#include "probe.h"
 
 #define SIGNATURE "QEMU"
 #define DIR_SIZE (4 + FW_CFG_MAX_FILES * sizeof(struct fw_cfg_file))
@@ -169,7 +168,14 @@ static void select_key(struct fw_cfg *f, uint16_t key)
 	f->key = key;
 	f->offset = 0;
 	f->selects++;
-	probe_emit_guest(PROBE_FWCFG_SELECT, 0, key, 0, PROBE_DIR_WRITE, it ? it->len : 0);
+	if (f->events.selected)
+		f->events.selected(f->events.ctx, key, it ? it->len : 0);
+}
+
+static void read_event(struct fw_cfg *f, bool dma, uint32_t bytes)
+{
+	if (f->events.read)
+		f->events.read(f->events.ctx, f->key, dma, bytes);
 }
 
 static uint8_t read_byte(struct fw_cfg *f)
@@ -181,7 +187,7 @@ static uint8_t read_byte(struct fw_cfg *f)
 		byte = it->data[f->offset++];
 		f->bytes_read++;
 	}
-	probe_emit_guest(PROBE_FWCFG_READ, 0, f->key, 1, PROBE_DIR_READ, 1);
+	read_event(f, false, 1);
 	return byte;
 }
 
@@ -284,7 +290,7 @@ static void dma_transfer(struct fw_cfg *f, uint64_t desc_addr)
 		dma_skip(f, len);
 	}
 	if (control & (FW_CFG_DMA_CTL_READ | FW_CFG_DMA_CTL_WRITE | FW_CFG_DMA_CTL_SKIP))
-		probe_emit_guest(PROBE_FWCFG_READ, 1, f->key, 0, PROBE_DIR_READ, done);
+		read_event(f, true, done);
 	dma_complete(f, desc_addr, ok);
 }
 
@@ -324,13 +330,15 @@ const struct bus_ops fw_cfg_dma_ops = {
 	.write = dma_io_write,
 };
 
-int fw_cfg_init_alloc(struct fw_cfg *f, const struct guest_mem *mem, void *(*alloc)(size_t size))
+int fw_cfg_init_alloc(struct fw_cfg *f, const struct guest_mem *mem, struct fw_cfg_events events,
+		      void *(*alloc)(size_t size))
 {
 	uint32_t id = htole32(FW_CFG_VERSION | FW_CFG_VERSION_DMA);
 
 	memset(f, 0, sizeof(*f));
 	pthread_mutex_init(&f->lock, NULL);
 	f->mem = mem;
+	f->events = events;
 	f->alloc = alloc;
 	/* The directory is rebuilt in place: it must exist before any file. */
 	f->dir.data = alloc(DIR_SIZE);
@@ -345,9 +353,9 @@ int fw_cfg_init_alloc(struct fw_cfg *f, const struct guest_mem *mem, void *(*all
 	return 0;
 }
 
-int fw_cfg_init(struct fw_cfg *f, const struct guest_mem *mem)
+int fw_cfg_init(struct fw_cfg *f, const struct guest_mem *mem, struct fw_cfg_events events)
 {
-	return fw_cfg_init_alloc(f, mem, malloc);
+	return fw_cfg_init_alloc(f, mem, events, malloc);
 }
 
 void fw_cfg_reset(struct fw_cfg *f)

@@ -47,9 +47,22 @@ struct fw_cfg_named {
 	struct fw_cfg_item item;
 };
 
+/* What the guest does with the device, for whoever watches it (the
+ * board's probes); a NULL callback is not called.  They run during the
+ * guest's access. */
+struct fw_cfg_events {
+	/* Item (key), of (size) bytes, was selected (by port or DMA). */
+	void (*selected)(void *ctx, uint16_t key, uint32_t size);
+	/* Item (key) was read: a byte through the data port, or a DMA READ,
+	 * WRITE or SKIP, which moved (bytes) (0 for WRITE, SKIP and errors). */
+	void (*read)(void *ctx, uint16_t key, bool dma, uint32_t bytes);
+	void *ctx;
+};
+
 struct fw_cfg {
 	pthread_mutex_t lock;
 	const struct guest_mem *mem;
+	struct fw_cfg_events events;
 	void *(*alloc)(size_t size); /* for the items' copies; free() releases */
 	struct fw_cfg_item legacy[FW_CFG_NLEGACY];
 	struct fw_cfg_item arch[FW_CFG_NARCH];
@@ -67,14 +80,16 @@ struct fw_cfg {
 extern const struct bus_ops fw_cfg_io_ops;  /* 0x510, 2 ports, sizes 1 and 2 */
 extern const struct bus_ops fw_cfg_dma_ops; /* 0x514, 8 ports, sizes 1, 2, 4, 8 */
 
-/* An empty device reading and writing guest memory (mem) for DMA; the
- * signature and ID (traditional + DMA) items are present.  0, or -ENOMEM:
- * then (f) holds nothing and only fw_cfg_free() may follow. */
-int fw_cfg_init(struct fw_cfg *f, const struct guest_mem *mem);
+/* An empty device reading and writing guest memory (mem) for DMA and
+ * telling (events) what the guest does; the signature and ID (traditional
+ * + DMA) items are present.  0, or -ENOMEM: then (f) holds nothing and
+ * only fw_cfg_free() may follow. */
+int fw_cfg_init(struct fw_cfg *f, const struct guest_mem *mem, struct fw_cfg_events events);
 
 /* The same, with (alloc) in place of malloc for everything the device
  * keeps (what it returns is released with free()): tests make it fail. */
-int fw_cfg_init_alloc(struct fw_cfg *f, const struct guest_mem *mem, void *(*alloc)(size_t size));
+int fw_cfg_init_alloc(struct fw_cfg *f, const struct guest_mem *mem, struct fw_cfg_events events,
+		      void *(*alloc)(size_t size));
 
 /* Add or replace numbered item (key) with a copy of (data).  0, -EINVAL for
  * a key that is neither 0x00-0x1f nor 0x8000-0x8007, or -ENOMEM. */

@@ -2,7 +2,6 @@
 #include <string.h>
 
 #include "dev/marker.h"
-#include "probe.h"
 
 static void marker_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 {
@@ -11,7 +10,8 @@ static void marker_write(void *dev, uint64_t offset, unsigned size, uint64_t val
 	(void)size;
 	__atomic_fetch_add(&m->count, 1, __ATOMIC_RELAXED);
 	m->last[offset] = (uint8_t)value;
-	probe_emit_guest(PROBE_MARKER, 0, m->base + offset, 0, PROBE_DIR_NONE, value);
+	if (m->events.written)
+		m->events.written(m->events.ctx, (uint16_t)(m->base + offset), (uint8_t)value);
 }
 
 const struct bus_ops marker_ops = {
@@ -20,8 +20,9 @@ const struct bus_ops marker_ops = {
 	.write = marker_write,
 };
 
-void marker_init(struct marker *m, uint16_t base)
+void marker_init(struct marker *m, uint16_t base, struct marker_events events)
 {
 	memset(m, 0, sizeof(*m));
 	m->base = base;
+	m->events = events;
 }

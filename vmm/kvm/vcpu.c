@@ -318,12 +318,11 @@ static bool run_once(struct vcpu *v, enum vcpu_stop *why)
 		*why = VCPU_STOP_ERROR;
 		return false;
 	}
-	t = probes_on() ? probe_now() : 0;
-	probe_exit_ns = t;
+	t = probe_exit_begin();
 	v->exits++;
 	action = exit_dispatch(v->run, v->env->pio, v->env->mmio, &access);
 	record_exit(t, v->run, &access);
-	probe_exit_ns = 0;
+	probe_exit_end();
 	switch (action) {
 	case EXIT_CONTINUE:
 		return true;

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "virtio/console.h"
-#include "probe.h"
 
 enum { RXQ = 0, TXQ = 1 };
 
@@ -22,10 +21,8 @@ static void transmit(struct virtio_console *con, struct virtio_mmio *t)
 		for (uint64_t off = 0; off < c.readable;) {
 			uint64_t n = virtq_copy_from(&c, off, buf, sizeof(buf));
 
-			if (!con->first_byte_seen && n) {
-				con->first_byte_seen = true;
-				probe_emit(PROBE_HVC_FIRST_BYTE, t->base, buf[0]);
-			}
+			if (con->events.output && n)
+				con->events.output(con->events.ctx, buf, n);
 			if (con->chr)
 				chardev_write(con->chr, buf, n);
 			con->bytes_out += n;
@@ -109,6 +106,12 @@ static void console_reset(void *dev)
 	con->npending = 0;
 	if (con->chr)
 		chardev_want_input(con->chr, false);
+}
+
+void virtio_console_init(struct virtio_console *con, struct virtio_console_events events)
+{
+	memset(con, 0, sizeof(*con));
+	con->events = events;
 }
 
 const struct virtio_backend virtio_console_backend = {

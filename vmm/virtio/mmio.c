@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "virtio/mmio.h"
-#include "probe.h"
 
 #define MAGIC 0x74726976   /* "virt" */
 #define VENDOR 0x554d4551  /* "QEMU", as QEMU's transports say */
@@ -304,7 +303,8 @@ static void on_notify(void *ctx, uint32_t events)
 	eventfd_read(t->notify_fd[q], &count);
 	pthread_mutex_lock(&t->lock);
 	t->notifies++;
-	probe_emit(PROBE_VIRTIO_NOTIFY, t->base, ((uint64_t)t->be->device_id << 16) | q);
+	if (t->events.notified)
+		t->events.notified(t->events.ctx, q);
 	/* A kick that arrives after the driver stopped the queue: QEMU
 	 * ignores those too. */
 	if (virtio_mmio_live(t) && t->vq[q].ready && t->be->notify)
@@ -344,16 +344,17 @@ int virtio_mmio_attach(struct virtio_mmio *t, struct evloop *loop, int vm_fd)
 }
 
 void virtio_mmio_init(struct virtio_mmio *t, const struct virtio_backend *be, void *dev,
-		      const struct guest_mem *mem, struct irq_line irq, uint64_t base, bool legacy)
+		      const struct virtio_mmio_env *env)
 {
 	memset(t, 0, sizeof(*t));
 	pthread_mutex_init(&t->lock, NULL);
 	t->be = be;
 	t->dev = dev;
-	t->mem = mem;
-	t->irq = irq;
-	t->base = base;
-	t->legacy = legacy;
+	t->mem = env->mem;
+	t->irq = env->irq;
+	t->base = env->base;
+	t->legacy = env->legacy;
+	t->events = env->events;
 	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
 		t->notify_fd[q] = -1;
 	reset_locked(t);

@@ -66,6 +66,24 @@ struct virtio_backend {
 	void (*reset)(void *dev);
 };
 
+/* What the driver does, for whoever watches (the board's probes); a NULL
+ * callback is not called. */
+struct virtio_mmio_events {
+	/* The driver notified queue (q), and the main thread takes it up now
+	 * (with the transport's lock held, before the device's notify()). */
+	void (*notified)(void *ctx, unsigned q);
+	void *ctx;
+};
+
+/* What a transport is made with: where it is and its handles. */
+struct virtio_mmio_env {
+	const struct guest_mem *mem;
+	struct irq_line irq;
+	uint64_t base;
+	bool legacy; /* version 1 register layout */
+	struct virtio_mmio_events events;
+};
+
 struct virtio_mmio {
 	pthread_mutex_t lock;
 	const struct virtio_backend *be; /* NULL: an empty slot (DeviceID 0) */
@@ -74,6 +92,7 @@ struct virtio_mmio {
 	struct irq_line irq;
 	uint64_t base;
 	bool legacy;
+	struct virtio_mmio_events events;
 	uint32_t status, isr, config_generation;
 	uint32_t dev_features_sel, drv_features_sel, queue_sel, page_size;
 	uint64_t drv_features;
@@ -87,9 +106,10 @@ struct virtio_mmio {
 
 extern const struct bus_ops virtio_mmio_ops;
 
-/* A transport at (base) for (be)/(dev) (both NULL: an empty slot). */
+/* A transport for (be)/(dev) (both NULL: an empty slot), made as (env)
+ * says. */
 void virtio_mmio_init(struct virtio_mmio *t, const struct virtio_backend *be, void *dev,
-		      const struct guest_mem *mem, struct irq_line irq, uint64_t base, bool legacy);
+		      const struct virtio_mmio_env *env);
 
 /* Queue notifications: eventfds in (loop), and KVM_IOEVENTFD on (vm_fd)
  * when it accepts them (vm_fd < 0: never).  0 or -errno. */
