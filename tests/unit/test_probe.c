@@ -113,6 +113,29 @@ static void test_probe_names(void)
 	CHECK(!strcmp(probe_exit_reason_name(2), "io"));
 }
 
+/* Guest events inside an exit carry its time; a named one its name. */
+static void test_probe_guest_events_take_the_exit_time_and_name(void)
+{
+	struct trace_event *ev;
+	uint64_t t;
+	size_t n;
+
+	CHECK_EQ(probes_init(1, 4), 0);
+	probes_attach(0);
+	t = probe_exit_begin();
+	probe_emit_guest_named(PROBE_FWCFG_SELECT, 0, 0x19, 0, PROBE_DIR_WRITE, 4, "etc/e820");
+	probe_emit_guest(PROBE_MARKER, 0, 0xf4, 0, PROBE_DIR_NONE, 1);
+	probe_exit_end();
+	ev = probes_collect(&n);
+	CHECK_EQ(n, 2);
+	CHECK_EQ(ev[0].r.t_ns, t);
+	CHECK_EQ(ev[1].r.t_ns, t);
+	CHECK(!strcmp(trace_detail(&ev[0]), "select:etc/e820"));
+	CHECK(ev[1].name == NULL);
+	free(ev);
+	probes_free();
+}
+
 int main(void)
 {
 	RUN(test_probe_off_records_nothing);
@@ -121,5 +144,6 @@ int main(void)
 	RUN(test_probe_trace_to_unwritable_path_fails_cleanly);
 	RUN(test_probe_trace_to_a_fifo_writes_in_place);
 	RUN(test_probe_names);
+	RUN(test_probe_guest_events_take_the_exit_time_and_name);
 	return check_summary("probe");
 }
