@@ -8,6 +8,12 @@
  * at 0x8000; the stack grows down from STACK_TOP, clear of both.  Code beyond
  * real mode runs from the image's alias at 0xf0000.  A payload ends with a
  * triple fault, which mvm -no-reboot turns into exit status 0.
+ *
+ * Shared set-up: serial output (puts, putc, finish: print then triple
+ * fault), the i8254's rate, interrupts through the IOAPIC and the LAPIC
+ * counted in TICKS (irq_route64, count_ticks64, pit_ticks64), and a
+ * virtio-mmio device's legacy bring-up (virtio_device_is64,
+ * virtio_queue_up64).
  */
 	.set COM1, 0x3f8
 	.set LSR_THRE, 0x20
@@ -15,7 +21,47 @@
 	.set MARKER_LINUX, 0xf4
 	.set MARKER_FW, 0xf5
 	.set STACK_TOP, 0x10000		/* down to 0x9000: above the tables and the IDT */
+	.set TICKS, 0x500		/* the interrupt payloads' count, in RAM */
 	.weak main64			/* payloads that stay in real mode have none */
+
+/* The body of putc16 and putc64: print %al on COM1 once LSR says the
+ * transmitter is empty, keeping %dx and %ax (named (dx) and (ax) in the
+ * mode it is assembled for). */
+.macro putc_body dx, ax
+	push \dx
+	push \ax
+	mov $COM1 + 5, %dx
+1:	in %dx, %al
+	test $LSR_THRE, %al
+	jz 1b
+	pop \ax
+	mov $COM1, %dx
+	out %al, %dx
+	pop \dx
+	ret
+.endm
+
+/* A puts: print the NUL-terminated string (load) takes %al from, byte by
+ * byte, with (putc); (self) is the routine's own name. */
+.macro puts_body self, putc, load:vararg
+	\load
+	test %al, %al
+	jz 1f
+	call \putc
+	jmp \self
+1:	ret
+.endm
+
+/* The i8254's counter 0 in mode 2 (rate generator) with count %dx; the
+ * same bytes in real and long mode. */
+.macro pit_rate_dx
+	mov $0x34, %al			/* counter 0, LSB then MSB, mode 2 */
+	out %al, $0x43
+	mov %dl, %al
+	out %al, $0x40
+	mov %dh, %al
+	out %al, $0x40
+.endm
 
 	.section .reset, "ax"
 	.code16
@@ -35,42 +81,20 @@ _start:
 
 /* Print the NUL-terminated string at %cs:%si on COM1, polling LSR. */
 puts16:
-	cs lodsb
-	test %al, %al
-	jz 3f
-	mov %al, %bl
-	mov $COM1 + 5, %dx
-2:	in %dx, %al
-	test $LSR_THRE, %al
-	jz 2b
-	mov $COM1, %dx
-	mov %bl, %al
-	out %al, %dx
-	jmp puts16
-3:	ret
+	puts_body puts16, putc16, cs lodsb
 
 /* Print %al on COM1. */
 putc16:
-	push %dx
-	push %ax
-	mov $COM1 + 5, %dx
-1:	in %dx, %al
-	test $LSR_THRE, %al
-	jz 1b
-	pop %ax
-	mov $COM1, %dx
-	out %al, %dx
-	pop %dx
-	ret
+	putc_body %dx, %ax
 
 /* Print the NUL-terminated string at %ds:%si (RAM, unlike puts16). */
 puts_ds16:
-	lodsb
-	test %al, %al
-	jz 1f
-	call putc16
-	jmp puts_ds16
-1:	ret
+	puts_body puts_ds16, putc16, lodsb
+
+/* Print the string at %cs:%si, then end the guest with a triple fault. */
+finish16:
+	call puts16
+	jmp triple16
 
 /* Let the i8259's INTR reach the boot CPU, as a PC BIOS sets it up: the
  * LAPIC software-enabled and LVT0 in ExtINT mode (reset leaves LVT0
@@ -173,19 +197,16 @@ lm64:
 
 /* Print the NUL-terminated string at %rsi on COM1. */
 puts64:
-	lodsb
-	test %al, %al
-	jz 3f
-	mov %al, %bl
-	mov $COM1 + 5, %dx
-2:	in %dx, %al
-	test $LSR_THRE, %al
-	jz 2b
-	mov $COM1, %dx
-	mov %bl, %al
-	out %al, %dx
-	jmp puts64
-3:	ret
+	puts_body puts64, putc64, lodsb
+
+/* Print %al on COM1. */
+putc64:
+	putc_body %rdx, %rax
+
+/* Print the string at %rsi, then end the guest with a triple fault. */
+finish64:
+	call puts64
+	jmp triple64
 
 	.set IDT, 0x8000
 	.set LAPIC, 0xfee00000
@@ -238,6 +259,95 @@ set_rte:
 idt_desc:
 	.word 0x40 * 16 - 1
 	.quad IDT
+
+/* Interrupts from IOAPIC pin %edi, whose redirection entry's low dword is
+ * %r8d (vector, trigger mode), to the handler at %rax: its IDT gate, the
+ * i8259s masked, the LAPIC enabled, TICKS zeroed. */
+irq_route64:
+	movl $0, TICKS
+	push %rdi
+	movzbl %r8b, %edi
+	call set_gate
+	call apic_setup
+	pop %rdi
+	mov %r8d, %eax
+	jmp set_rte
+
+/* With interrupts on, halt until TICKS reaches %ecx (the handlers keep
+ * %ecx and %rsi); then finish64 with the string at %rsi. */
+count_ticks64:
+	sti
+1:	hlt
+	cmp %ecx, TICKS
+	jb 1b
+	cli
+	jmp finish64
+
+/* A handler that counts an interrupt in TICKS and ends it at the LAPIC. */
+tick_irq64:
+	incl TICKS
+	call lapic_eoi
+	iretq
+
+/* The i8254 at count %dx (mode 2) through IOAPIC pin 2 (IRQ 0's override)
+ * on vector 0x30, edge-triggered; then count_ticks64: %ecx interrupts and
+ * the string at %rsi. */
+pit_ticks64:
+	push %rcx
+	lea tick_irq64 + LOW_BASE, %rax
+	mov $2, %edi
+	mov $0x30, %r8d
+	call irq_route64
+	pop %rcx
+	pit_rate_dx
+	jmp count_ticks64
+
+/* virtio-mmio, legacy (version 1) register layout: slot 0, the last slot
+ * (where the first -device goes), the registers, and where the payloads
+ * keep one queue (8 entries: descriptors, avail at +0x80, used at +0x1000)
+ * and their buffers. */
+	.set VIRTIO0, 0xfeb00000
+	.set VIRTIO_LAST, VIRTIO0 + 7 * 0x200
+	.set MAGIC, 0x000
+	.set DEVICE_ID, 0x008
+	.set PAGE_SIZE, 0x028
+	.set QUEUE_SEL, 0x030
+	.set QUEUE_NUM, 0x038
+	.set QUEUE_ALIGN, 0x03c
+	.set QUEUE_PFN, 0x040
+	.set QUEUE_NOTIFY, 0x050
+	.set INT_STATUS, 0x060
+	.set INT_ACK, 0x064
+	.set STATUS, 0x070
+	.set RING, 0x10000
+	.set AVAIL, RING + 0x80
+	.set USED, RING + 0x1000
+	.set BUF, 0x20000
+
+/* ZF set if the virtio-mmio slot at %rbx holds a device of type %eax. */
+virtio_device_is64:
+	cmpl $0x74726976, MAGIC(%rbx)
+	jne 1f
+	cmp %eax, DEVICE_ID(%rbx)
+1:	ret
+
+/* Reset the device at %rbx and bring it up to DRIVER_OK with queue %edx
+ * (8 entries) at RING, its rings zeroed. */
+virtio_queue_up64:
+	movl $0, STATUS(%rbx)
+	mov $RING, %rdi
+	xor %eax, %eax
+	mov $0x2000 / 4, %ecx
+	rep stosl
+	movl $1, STATUS(%rbx)		/* ACKNOWLEDGE */
+	movl $3, STATUS(%rbx)		/* DRIVER */
+	movl $4096, PAGE_SIZE(%rbx)
+	mov %edx, QUEUE_SEL(%rbx)
+	movl $8, QUEUE_NUM(%rbx)
+	movl $4096, QUEUE_ALIGN(%rbx)
+	movl $RING / 4096, QUEUE_PFN(%rbx)
+	movl $7, STATUS(%rbx)		/* DRIVER_OK */
+	ret
 
 /* Triple fault from long mode: an empty IDT, then #UD. */
 triple64:

@@ -42,12 +42,10 @@ main16:
 	call dma
 	jnc fail
 	mov $dma_error, %si
-	call puts16
-	jmp triple16
+	jmp finish16
 fail:
 	mov $failed, %si
-	call puts16
-	jmp triple16
+	jmp finish16
 
 /* DMA with control %eax, length %ebx, address %esi; CF set on ERROR. */
 dma:

@@ -7,8 +7,6 @@
  * restored before the last line, which mvm must live to print. */
 	.include "common.S"
 	.set GARBAGE, 0xa5a5a5a5
-	.set IOAPIC_MMIO, 0xfec00000
-	.set VIRTIO0, 0xfeb00000
 	.set FLOOD, 65536
 
 main16:
@@ -34,7 +32,7 @@ main64:
 	add $4, %rsi
 	jmp 1b
 
-3:	mov $IOAPIC_MMIO, %rdi		/* IOAPIC: reads everywhere, odd writes */
+3:	mov $IOAPIC, %rdi		/* IOAPIC: reads everywhere, odd writes */
 	mov $0x48, %ecx
 	call mmio_sweep
 
@@ -55,8 +53,7 @@ main64:
 	rep outsb
 	call uart_sane
 	lea survived + LOW_BASE, %rsi
-	call puts64
-	jmp triple64
+	jmp finish64
 
 /* Reads of 1, 2, 4, 8 bytes at every offset of [%rdi, %rdi + %ecx), and
  * writes of 1, 2 and 8 bytes at odd offsets only. */

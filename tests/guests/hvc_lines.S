@@ -3,20 +3,6 @@
  * slot), one at a time, each waited for in the used ring, then a triple
  * fault: 128 KiB for the output back-pressure tests.  Legacy layout. */
 	.include "common.S"
-	.set VIRTIO, 0xfeb00000 + 7 * 0x200
-	.set MAGIC, 0x000
-	.set DEVICE_ID, 0x008
-	.set PAGE_SIZE, 0x028
-	.set QUEUE_SEL, 0x030
-	.set QUEUE_NUM, 0x038
-	.set QUEUE_ALIGN, 0x03c
-	.set QUEUE_PFN, 0x040
-	.set QUEUE_NOTIFY, 0x050
-	.set STATUS, 0x070
-	.set RING, 0x10000		/* descriptors; avail at +0x80; used at +0x1000 */
-	.set AVAIL, RING + 0x80
-	.set USED, RING + 0x1000
-	.set BUF, 0x20000
 	.set TXQ, 1
 	.set CHAINS, 32
 
@@ -25,25 +11,13 @@ main16:
 
 	.code64
 main64:
-	mov $VIRTIO, %rbx
-	cmpl $0x74726976, MAGIC(%rbx)
-	jne fail
-	cmpl $3, DEVICE_ID(%rbx)	/* console */
+	mov $VIRTIO_LAST, %rbx
+	mov $3, %eax			/* console */
+	call virtio_device_is64
 	jne fail
 	call fill_buffer
-	movl $0, STATUS(%rbx)
-	mov $RING, %rdi
-	xor %eax, %eax
-	mov $0x2000 / 4, %ecx
-	rep stosl
-	movl $1, STATUS(%rbx)		/* ACKNOWLEDGE */
-	movl $3, STATUS(%rbx)		/* DRIVER */
-	movl $4096, PAGE_SIZE(%rbx)
-	movl $TXQ, QUEUE_SEL(%rbx)
-	movl $8, QUEUE_NUM(%rbx)
-	movl $4096, QUEUE_ALIGN(%rbx)
-	movl $RING / 4096, QUEUE_PFN(%rbx)
-	movl $7, STATUS(%rbx)		/* DRIVER_OK */
+	mov $TXQ, %edx
+	call virtio_queue_up64
 	movq $BUF, RING			/* descriptor 0: the whole buffer */
 	movl $4096, RING + 8
 	movw $0, RING + 12
@@ -61,8 +35,7 @@ main64:
 	jmp triple64
 fail:
 	lea bad + LOW_BASE, %rsi
-	call puts64
-	jmp triple64
+	jmp finish64
 
 /* 64 lines of 63 letters and a newline at BUF. */
 fill_buffer:

@@ -2,33 +2,23 @@
  * pin 8 programmed level-triggered: each interrupt is acknowledged by
  * reading register C and an EOI, which the IOAPIC sees (Remote IRR). */
 	.include "common.S"
-	.set TICKS, 0x500
 
 main16:
 	jmp to_long_mode
 
 	.code64
 main64:
-	movl $0, TICKS
 	lea rtc_irq + LOW_BASE, %rax
-	mov $0x31, %rdi
-	call set_gate
-	call apic_setup
 	mov $8, %edi			/* pin 8: vector 0x31, level, fixed */
-	mov $0x8031, %eax
-	call set_rte
+	mov $0x8031, %r8d
+	call irq_route64
 	mov $0x0b, %al			/* register B: periodic interrupt, 24 h */
 	out %al, $0x70
 	mov $0x42, %al
 	out %al, $0x71
-	sti
-1:	hlt
-	cmpl $4, TICKS
-	jb 1b
-	cli
+	mov $4, %ecx
 	lea done + LOW_BASE, %rsi
-	call puts64
-	jmp triple64
+	jmp count_ticks64
 
 rtc_irq:
 	push %rax

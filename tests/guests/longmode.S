@@ -38,8 +38,7 @@ main64:
 	jmp triple64
 fail:
 	lea bad + LOW_BASE, %rsi
-	call puts64
-	jmp triple64
+	jmp finish64
 
 hello:	.asciz "hello from long mode\n"
 rep_msg: .ascii "unassigned MMIO reads 0, ports all-ones\n"

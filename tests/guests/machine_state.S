@@ -3,7 +3,6 @@
  * 0's magic read after a call chain 16 levels deep (the stack must stay
  * clear of the page tables that map the MMIO hole). */
 	.include "common.S"
-	.set VIRTIO0, 0xfeb00000
 
 main16:
 	jmp to_long_mode
@@ -28,8 +27,7 @@ main64:
 	mov (%rbx), %eax
 	call puthex32
 	lea nl + LOW_BASE, %rsi
-	call puts64
-	jmp triple64
+	jmp finish64
 
 /* %ecx levels of calls, each with a small frame. */
 deep:
@@ -50,14 +48,8 @@ puthex32:
 1:	rol $4, %esi
 	mov %esi, %eax
 	and $0xf, %eax
-	movzbl hexdigits + LOW_BASE(%rax), %ebx
-	mov $COM1 + 5, %dx
-2:	in %dx, %al
-	test $LSR_THRE, %al
-	jz 2b
-	mov $COM1, %dx
-	mov %bl, %al
-	out %al, %dx
+	movzbl hexdigits + LOW_BASE(%rax), %eax
+	call putc64
 	dec %edi
 	jnz 1b
 	ret

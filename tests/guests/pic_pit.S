@@ -1,7 +1,6 @@
 /* pic_pit.S: real mode: program both i8259s and the i8254 (channel 0,
  * mode 2, ~1 kHz), take 10 timer interrupts through the PIC, then stop. */
 	.include "common.S"
-	.set TICKS, 0x500		/* tick counter in RAM */
 	.set WANT, 10
 
 main16:
@@ -29,20 +28,15 @@ main16:
 	mov $0xff, %al
 	out %al, $0xa1
 	call lint0_extint16
-	mov $0x34, %al			/* counter 0, LSB then MSB, mode 2 */
-	out %al, $0x43
-	mov $0xa9, %al			/* 1193 = 1.000 kHz */
-	out %al, $0x40
-	mov $0x04, %al
-	out %al, $0x40
+	mov $1193, %dx			/* 1.000 kHz */
+	pit_rate_dx
 	sti
 1:	hlt
 	cmpw $WANT, TICKS
 	jb 1b
 	cli
 	mov $done, %si
-	call puts16
-	jmp triple16
+	jmp finish16
 
 irq0:
 	push %ax

@@ -30,8 +30,7 @@ main16:
 	jmp triple16
 fail:
 	mov $bad, %si
-	call puts16
-	jmp triple16
+	jmp finish16
 
 hello:	.asciz "hello from real mode\n"
 ok:	.asciz "unassigned ports read all-ones\n"

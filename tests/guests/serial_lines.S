@@ -13,8 +13,7 @@ main16:
 	dec %di
 	jnz 1b
 	mov $done, %si
-	call puts16
-	jmp triple16
+	jmp finish16
 
 line:	.asciz "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\n"
 done:	.asciz "done\n"
