@@ -251,7 +251,7 @@ int main(int argc, char **argv)
 	status = microvm_create(&vm, &cfg);
 	if (status == MICROVM_OK) {
 		probe_emit(PROBE_VM_CREATED, 0, 0);
-		if (vm.has_serial && cfg.serial == SERIAL_STDIO)
+		if (microvm_serial_on_stdio(&vm))
 			tty_set_raw();
 		sandbox_set_denied_hook(tty_restore);
 		status = microvm_run(&vm);

@@ -1,5 +1,5 @@
-/* microvm_run.c: the running machine: the main thread's event loop (signals,
- * host input, device timers, vCPU stops), guest reset and shutdown. */
+/* run.c: the running machine: the main thread's event loop (signals, host
+ * input, device timers, vCPU stops), guest reset and shutdown. */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -9,65 +9,83 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "board/board.h"
+#include "cli/config.h"
 #include "core/log.h"
-#include "board/microvm.h"
-#include "probe.h"
 #include "host/sandbox.h"
+#include "probe.h"
 
-static void start_vcpus(struct microvm *m)
+static void fail(struct microvm_run *r)
 {
-	for (unsigned i = 0; i < m->ncpus; i++) {
-		if (vcpu_start(&m->vcpu[i], &m->env, i + 1)) {
+	r->quit = true;
+	r->status = MICROVM_EVMM;
+}
+
+/* ---- vCPUs ---- */
+
+/* A vCPU thread stopped for a reason of its own: the first reason counts. */
+static void vcpu_stopped(void *ctx, struct vcpu *v, enum vcpu_stop why)
+{
+	struct microvm_run *r = ctx;
+	int none = -1;
+
+	(void)v;
+	__atomic_compare_exchange_n(&r->stop_why, &none, (int)why, false, __ATOMIC_SEQ_CST,
+				    __ATOMIC_SEQ_CST);
+	eventfd_write(r->stop_fd, 1);
+}
+
+static void start_vcpus(struct microvm_board *b)
+{
+	for (unsigned i = 0; i < b->ncpus; i++) {
+		if (vcpu_start(&b->vcpu[i], &b->env, i + 1)) {
 			log_err("cannot start vCPU %u thread", i);
-			m->quit = true;
-			m->status = MICROVM_EVMM;
+			fail(&b->run);
 		}
 	}
 }
 
-static void stop_vcpus(struct microvm *m)
+static void stop_vcpus(struct microvm_board *b)
 {
-	for (unsigned i = 0; i < m->ncpus; i++)
-		vcpu_kick(&m->vcpu[i]);
-	for (unsigned i = 0; i < m->ncpus; i++)
-		vcpu_join(&m->vcpu[i]);
+	for (unsigned i = 0; i < b->ncpus; i++)
+		vcpu_kick(&b->vcpu[i]);
+	for (unsigned i = 0; i < b->ncpus; i++)
+		vcpu_join(&b->vcpu[i]);
 }
 
-static void reset_machine(struct microvm *m)
+static void reset_machine(struct microvm_board *b)
 {
-	stop_vcpus(m);
+	stop_vcpus(b);
 	probe_emit(PROBE_RESET, 0, 0);
-	microvm_reset_devices(m);
-	if (microvm_load_boot(m)) {
-		m->quit = true;
-		m->status = MICROVM_EVMM;
+	if (microvm_reset(b)) {
+		fail(&b->run);
 		return;
 	}
-	m->stop_why = -1;
-	start_vcpus(m);
+	b->run.stop_why = -1;
+	start_vcpus(b);
 }
 
 static void on_vcpu_stop(void *ctx, uint32_t events)
 {
-	struct microvm *m = ctx;
+	struct microvm_board *b = ctx;
+	struct microvm_run *r = &b->run;
 	eventfd_t n;
 
 	(void)events;
-	eventfd_read(m->stop_fd, &n);
-	switch (m->stop_why) {
+	eventfd_read(r->stop_fd, &n);
+	switch (r->stop_why) {
 	case VCPU_STOP_SHUTDOWN:
 	case VCPU_STOP_RESET:
-		if (m->cfg->no_reboot) {
+		if (b->cfg->no_reboot) {
 			probe_emit(PROBE_SHUTDOWN, 0, 0);
-			m->quit = true;
-			m->status = MICROVM_OK;
+			r->quit = true;
+			r->status = MICROVM_OK;
 		} else {
-			reset_machine(m);
+			reset_machine(b);
 		}
 		break;
 	case VCPU_STOP_ERROR:
-		m->quit = true;
-		m->status = MICROVM_EVMM;
+		fail(r);
 		break;
 	default:
 		break;
@@ -76,55 +94,71 @@ static void on_vcpu_stop(void *ctx, uint32_t events)
 
 static void on_signal(void *ctx, uint32_t events)
 {
-	struct microvm *m = ctx;
+	struct microvm_run *r = ctx;
 	struct signalfd_siginfo si;
 
 	(void)events;
-	if (read(m->signal_fd, &si, sizeof(si)) == sizeof(si))
+	if (read(r->signal_fd, &si, sizeof(si)) == sizeof(si))
 		log_info("terminating on signal %u", si.ssi_signo);
-	m->quit = true;
-	m->status = MICROVM_OK;
+	r->quit = true;
+	r->status = MICROVM_OK;
 }
 
-static void feed_input(struct microvm *m)
-{
-	size_t n = serial_receive(&m->serial, m->input, m->input_len);
+/* ---- host input for the UART ---- */
 
-	memmove(m->input, m->input + n, m->input_len - n);
-	m->input_len -= n;
+static void feed_input(struct microvm_board *b)
+{
+	struct microvm_run *r = &b->run;
+	size_t n = serial_receive(&b->dev.serial, r->input, r->input_len);
+
+	memmove(r->input, r->input + n, r->input_len - n);
+	r->input_len -= n;
 }
 
 static void on_stdin(void *ctx, uint32_t events)
 {
-	struct microvm *m = ctx;
-	ssize_t n = read(STDIN_FILENO, m->input, sizeof(m->input));
+	struct microvm_board *b = ctx;
+	struct microvm_run *r = &b->run;
+	ssize_t n = read(STDIN_FILENO, r->input, sizeof(r->input));
 
 	(void)events;
 	if (n <= 0) {
 		if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-			evloop_del(&m->loop, STDIN_FILENO); /* EOF: the guest runs on */
-			m->stdin_polled = false;
+			evloop_del(&b->loop, STDIN_FILENO); /* EOF: the guest runs on */
+			r->stdin_polled = false;
 		}
 		return;
 	}
-	m->input_len = (size_t)n;
-	feed_input(m);
+	r->input_len = (size_t)n;
+	feed_input(b);
 	/* A full FIFO: stop reading until the guest drains it (polled below). */
-	if (m->input_len) {
-		evloop_del(&m->loop, STDIN_FILENO);
-		m->stdin_polled = false;
+	if (r->input_len) {
+		evloop_del(&b->loop, STDIN_FILENO);
+		r->stdin_polled = false;
 	}
 }
 
-static void retry_input(struct microvm *m)
+static void retry_input(struct microvm_board *b)
 {
-	feed_input(m);
-	if (!m->input_len && !m->stdin_polled)
-		m->stdin_polled = !evloop_add(&m->loop, STDIN_FILENO, EPOLLIN, on_stdin, m);
+	struct microvm_run *r = &b->run;
+
+	feed_input(b);
+	if (!r->input_len && !r->stdin_polled)
+		r->stdin_polled = !evloop_add(&b->loop, STDIN_FILENO, EPOLLIN, on_stdin, b);
 }
 
-static int setup_loop(struct microvm *m)
+/* ---- the loop's lifetime ---- */
+
+static void run_init(struct microvm_run *r)
 {
+	memset(r, 0, sizeof(*r));
+	r->stop_fd = r->signal_fd = -1;
+	r->stop_why = -1;
+}
+
+static int run_open(struct microvm_board *b)
+{
+	struct microvm_run *r = &b->run;
 	sigset_t sigs;
 
 	sigemptyset(&sigs);
@@ -135,30 +169,40 @@ static int setup_loop(struct microvm *m)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	/* A console or trace reader that went away is a failed write, not our end. */
 	signal(SIGPIPE, SIG_IGN);
-	m->signal_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
-	if (m->signal_fd < 0 || evloop_add(&m->loop, m->signal_fd, EPOLLIN, on_signal, m) ||
-	    evloop_add(&m->loop, m->stop_fd, EPOLLIN, on_vcpu_stop, m))
+	r->signal_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	r->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (r->signal_fd < 0 || r->stop_fd < 0 ||
+	    evloop_add(&b->loop, r->signal_fd, EPOLLIN, on_signal, r) ||
+	    evloop_add(&b->loop, r->stop_fd, EPOLLIN, on_vcpu_stop, b))
 		return MICROVM_EVMM;
-	if (m->has_serial && m->cfg->serial == SERIAL_STDIO)
-		m->stdin_polled = !evloop_add(&m->loop, STDIN_FILENO, EPOLLIN, on_stdin, m);
+	b->env.stopped = vcpu_stopped;
+	b->env.ctx = r;
+	if (b->layout.serial && b->cfg->serial == SERIAL_STDIO)
+		r->stdin_polled = !evloop_add(&b->loop, STDIN_FILENO, EPOLLIN, on_stdin, b);
 	return MICROVM_OK;
 }
 
-/* Guest output the host has not read yet, and how much it has read. */
-static size_t output_pending(struct microvm *m, uint64_t *written)
+/* The vCPUs are joined and the loop runs no more (its handlers go with
+ * it at microvm_destroy()). */
+static void run_close(struct microvm_run *r)
 {
-	size_t pending = 0;
+	if (r->signal_fd >= 0)
+		close(r->signal_fd);
+	if (r->stop_fd >= 0)
+		close(r->stop_fd);
+	r->signal_fd = r->stop_fd = -1;
+}
 
-	*written = 0;
-	if (m->has_serial) {
-		pending += outbuf_pending(&m->serial_outbuf);
-		*written += outbuf_written(&m->serial_outbuf);
-	}
-	for (unsigned i = 0; i < m->ncon; i++) {
-		if (m->con[i].chr) {
-			pending += chardev_output_pending(m->con[i].chr);
-			*written += chardev_output_written(m->con[i].chr);
-		}
+/* ---- the end: output the host has not read yet ---- */
+
+/* Guest output the host has not read yet, and how much it has read. */
+static size_t output_pending(struct microvm_board *b, uint64_t *written)
+{
+	size_t pending = virtio_slots_output_pending(&b->dev.virtio, written);
+
+	if (b->layout.serial) {
+		pending += outbuf_pending(&b->dev.serial_out);
+		*written += outbuf_written(&b->dev.serial_out);
 	}
 	return pending;
 }
@@ -177,49 +221,60 @@ static uint64_t now_ms(void)
  * guest's.  The machine is ending: a later vCPU stop may not reset it. */
 #define DRAIN_IDLE_MS 1000
 
-static void drain_output(struct microvm *m)
+static void drain_output(struct microvm_board *b)
 {
-	int status = m->status;
+	struct microvm_run *r = &b->run;
+	int status = r->status;
 	uint64_t written, before, progress = now_ms();
 
-	evloop_del(&m->loop, m->stop_fd);
-	m->quit = false;
-	while (!m->quit && output_pending(m, &before) && now_ms() - progress < DRAIN_IDLE_MS) {
-		if (evloop_run_once(&m->loop, 100) < 0)
+	evloop_del(&b->loop, r->stop_fd);
+	r->quit = false;
+	while (!r->quit && output_pending(b, &before) && now_ms() - progress < DRAIN_IDLE_MS) {
+		if (evloop_run_once(&b->loop, 100) < 0)
 			break;
-		output_pending(m, &written);
+		output_pending(b, &written);
 		if (written != before)
 			progress = now_ms();
 	}
-	m->quit = true;
-	m->status = status;
+	r->quit = true;
+	r->status = status;
+}
+
+static void loop(struct microvm_board *b)
+{
+	struct microvm_run *r = &b->run;
+
+	start_vcpus(b);
+	while (!r->quit) {
+		if (evloop_run_once(&b->loop, r->input_len ? 10 : -1) < 0) {
+			log_err("event loop: %s", strerror(errno));
+			r->status = MICROVM_EVMM;
+			break;
+		}
+		if (r->input_len)
+			retry_input(b);
+	}
+	if (__atomic_load_n(&r->stop_why, __ATOMIC_SEQ_CST) >= 0)
+		drain_output(b);
+	stop_vcpus(b);
 }
 
 int microvm_run(struct microvm *m)
 {
-	if (setup_loop(m)) {
+	struct microvm_board *b = m->board;
+	int status = MICROVM_EVMM;
+
+	run_init(&b->run);
+	if (run_open(b)) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
-		return MICROVM_EVMM;
-	}
-	/* Everything is open and mapped: from here on, only the allowlist. */
-	if (m->cfg->sandbox && sandbox_enter_process()) {
+	} else if (b->cfg->sandbox && sandbox_enter_process()) {
+		/* Everything is open and mapped: from here on, only the allowlist. */
 		log_err("cannot install the seccomp filter: %s (-sandbox off runs without)",
 			strerror(errno));
-		return MICROVM_EVMM;
+	} else {
+		loop(b);
+		status = b->run.status;
 	}
-	start_vcpus(m);
-	while (!m->quit) {
-		if (evloop_run_once(&m->loop, m->input_len ? 10 : -1) < 0) {
-			log_err("event loop: %s", strerror(errno));
-			m->status = MICROVM_EVMM;
-			break;
-		}
-		if (m->input_len)
-			retry_input(m);
-	}
-	if (__atomic_load_n(&m->stop_why, __ATOMIC_SEQ_CST) >= 0)
-		drain_output(m);
-	stop_vcpus(m);
-	return m->status;
+	run_close(&b->run);
+	return status;
 }
-
