@@ -1,13 +1,23 @@
-/* fakeclock.h: a clock the fuzz input moves forward, and a timer that only
- * remembers its deadline, for the timer devices (PIT, RTC). */
+/* fakeclock.h: a clock that a test steps by hand (or the fuzz input moves
+ * forward), and a timer that only remembers its deadline, for the timer
+ * devices (PIT, RTC); the unit tests and the fuzzers share it. */
 #ifndef MVM_FUZZ_FAKECLOCK_H
 #define MVM_FUZZ_FAKECLOCK_H
 
 #include "core/clock.h"
 
 struct fakeclock {
-	uint64_t now, deadline;
+	uint64_t now;	   /* the monotonic clock, ns */
+	int64_t wall_base; /* the wall clock reads wall_base + now */
+	uint64_t deadline; /* the timer's last deadline (0: disarmed) */
+	int arms;	   /* how often the timer was armed */
 };
+
+/* A fresh clock at (now), its wall clock at (wall), both in ns. */
+static inline void fakeclock_start(struct fakeclock *c, uint64_t now, int64_t wall)
+{
+	*c = (struct fakeclock){ .now = now, .wall_base = wall - (int64_t)now };
+}
 
 static uint64_t fake_now(void *ctx)
 {
@@ -16,12 +26,17 @@ static uint64_t fake_now(void *ctx)
 
 static int64_t fake_realtime(void *ctx)
 {
-	return 1700000000LL * 1000000000LL + (int64_t)((struct fakeclock *)ctx)->now;
+	struct fakeclock *c = ctx;
+
+	return c->wall_base + (int64_t)c->now;
 }
 
 static void fake_arm(void *ctx, uint64_t deadline)
 {
-	((struct fakeclock *)ctx)->deadline = deadline;
+	struct fakeclock *c = ctx;
+
+	c->deadline = deadline;
+	c->arms++;
 }
 
 static inline struct vclock fake_vclock(struct fakeclock *c)

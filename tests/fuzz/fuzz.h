@@ -15,6 +15,10 @@
 
 #include "core/bus.h"
 
+/* libFuzzer's entry points: one input per call; the optional set-up once. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
 struct fuzz_in {
 	const uint8_t *p;
 	size_t n;
@@ -55,6 +59,28 @@ static inline int fuzz_access(struct fuzz_in *in, const struct bus_ops *ops, voi
 	else
 		(void)ops->read(dev, off, size);
 	return 1;
+}
+
+/* Replay the input (data, size) on (dev): a byte from (first_event) up is
+ * taken and handed to (event) with the input (which may take more), any
+ * other starts an access through (ops) below (span). */
+static inline void fuzz_events_and_accesses(const uint8_t *data, size_t size,
+					    const struct bus_ops *ops, void *dev, uint64_t span,
+					    uint8_t first_event,
+					    void (*event)(uint8_t c, struct fuzz_in *in))
+{
+	struct fuzz_in in = { data, size };
+
+	while (in.n) {
+		uint8_t c = in.p[0];
+
+		if (c >= first_event) {
+			fuzz_take(&in, 1);
+			event(c, &in);
+		} else if (!fuzz_access(&in, ops, dev, span)) {
+			break;
+		}
+	}
 }
 
 #endif

@@ -3,6 +3,8 @@
 #include "dev/ioapic.h"
 #include "fuzz.h"
 
+static struct ioapic io;
+
 static void sink(void *ctx, unsigned pin, struct ioapic_msi msi)
 {
 	(void)ctx;
@@ -10,33 +12,29 @@ static void sink(void *ctx, unsigned pin, struct ioapic_msi msi)
 	(void)msi;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* 0xe0-0xff: input pin (c & 0x1f) to level (c & 1); 0xc0-0xdf: an EOI
+ * for the vector in the next byte. */
+static void event(uint8_t c, struct fuzz_in *in)
+{
+	if (c & 0x20)
+		ioapic_set_irq(&io, c & 0x1f, c & 1);
+	else
+		ioapic_eoi(&io, (unsigned)fuzz_take(in, 1));
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	ioapic_init(&io, (struct ioapic_sink){ sink, sink, NULL });
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct ioapic io;
-	static int ready;
-	struct fuzz_in in = { data, size };
-
-	if (!ready) {
-		ioapic_init(&io, (struct ioapic_sink){ sink, sink, NULL });
-		ready = 1;
-	}
 	ioapic_reset(&io);
 	for (unsigned pin = 0; pin < IOAPIC_NPINS; pin++)
 		ioapic_set_irq(&io, pin, 0);
-	while (in.n) {
-		uint8_t c = in.p[0];
-
-		if (c >= 0xc0) {
-			fuzz_take(&in, 1);
-			if (c & 0x20)
-				ioapic_set_irq(&io, c & 0x1f, c & 1);
-			else
-				ioapic_eoi(&io, (unsigned)fuzz_take(&in, 1));
-		} else if (!fuzz_access(&in, &ioapic_ops, &io, IOAPIC_SIZE)) {
-			break;
-		}
-	}
+	fuzz_events_and_accesses(data, size, &ioapic_ops, &io, IOAPIC_SIZE, 0xc0, event);
 	return 0;
 }

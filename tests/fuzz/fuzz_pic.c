@@ -3,24 +3,29 @@
 #include "dev/pic.h"
 #include "fuzz.h"
 
+static struct pic pic;
+
 static void out(void *ctx, int level)
 {
 	(void)ctx;
 	(void)level;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	pic_init(&pic, (struct pic_output){ out, NULL });
+	return 0;
+}
 
+/* One byte c, by its top three bits: 0-1 input line (c & 0x1f) to level
+ * (c >> 5 & 1); 2 an acknowledge cycle if INTR is up; 3 an ELCR access;
+ * 4-7 an access to chip (c & 1). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct pic pic;
-	static int ready;
 	struct fuzz_in in = { data, size };
 
-	if (!ready) {
-		pic_init(&pic, (struct pic_output){ out, NULL });
-		ready = 1;
-	}
 	pic_reset(&pic);
 	for (unsigned irq = 0; irq < 16; irq++)
 		pic_set_irq(&pic, irq, 0);
