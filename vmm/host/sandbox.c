@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -49,7 +50,8 @@ static const unsigned short vcpu_calls[] = {
 };
 
 /* The ioctls of a running machine: vCPU runs, resets and boot-state
- * set-up, interrupt routing and injection, virtio notifications; and the
+ * set-up, interrupt routing and injection, virtio notifications; the tap's
+ * virtio header size (set when the driver starts the device); and the
  * terminal's get/set, to restore it at exit.  Not TIOCSTI, not tap or
  * block-device set-up, nothing that creates a VM, vCPU or device. */
 static const unsigned long run_ioctls[] = {
@@ -57,6 +59,7 @@ static const unsigned long run_ioctls[] = {
 	KVM_SET_LAPIC, KVM_SET_MP_STATE, KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
 	KVM_SET_MSRS, KVM_INTERRUPT, KVM_IRQ_LINE, KVM_SET_GSI_ROUTING, KVM_IRQFD,
 	KVM_IOEVENTFD, KVM_SET_IRQCHIP, KVM_SET_PIT2, TCGETS, TCSETS,
+	TUNSETVNETHDRSZ, /* virtio-net: the header size the driver negotiated */
 };
 
 /* prctl: only a thread naming itself (vCPU threads, started again at reset). */
