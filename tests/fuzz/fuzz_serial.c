@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int ready;
 
 	if (!ready) {
-		serial_init(&s, (struct irq_line){ 0 }, (struct serial_sink){ sink, NULL });
+		serial_init(&s, (struct irq_line){ 0 }, (struct serial_sink){ sink, NULL },
+			    (struct serial_events){ 0 });
 		ready = 1;
 	}
 	serial_reset(&s);

@@ -26,6 +26,7 @@
 struct fuzz_virtio {
 	struct guest_mem mem;
 	struct evloop loop;
+	struct bus bus; /* the transport's, for its lock */
 	struct virtio_mmio t;
 	void (*begin)(void);		    /* after the reset: drop leftovers */
 	void (*host)(struct fuzz_in *in); /* 0xfe */
@@ -45,6 +46,10 @@ static inline void fuzz_virtio_attach(struct fuzz_virtio *f, const struct virtio
 {
 	struct virtio_mmio_env env = { .mem = &f->mem, .base = VIRTIO_MMIO_BASE };
 
+	bus_init(&f->bus, "mmio");
+	if (bus_register(&f->bus, VIRTIO_MMIO_BASE, VIRTIO_MMIO_SLOT_SIZE, &virtio_mmio_ops, &f->t))
+		__builtin_trap();
+	env.lock = bus_device(&f->bus, &f->t);
 	virtio_mmio_init(&f->t, be, dev, &env);
 	if (virtio_mmio_attach(&f->t, &f->loop, -1))
 		__builtin_trap();
@@ -97,8 +102,16 @@ static inline void fuzz_virtio_run(struct fuzz_virtio *f, const uint8_t *data, s
 			fuzz_take(&in, 1);
 			if (f->host)
 				f->host(&in);
-		} else if (!fuzz_access(&in, &virtio_mmio_ops, &f->t, VIRTIO_MMIO_SLOT_SIZE)) {
-			break;
+		} else {
+			int more;
+
+			/* A register access, under the bus's lock as in mvm
+			 * (a backend's worker may be running). */
+			virtio_mmio_lock(&f->t);
+			more = fuzz_access(&in, &virtio_mmio_ops, &f->t, VIRTIO_MMIO_SLOT_SIZE);
+			virtio_mmio_unlock(&f->t);
+			if (!more)
+				break;
 		}
 	}
 	fuzz_virtio_turn(f);

@@ -193,6 +193,52 @@ static void test_bus_lookup_finds_each_of_many_ranges(void)
 	CHECK_EQ(bus_read(&b, 0xfff, 1), 0xff);
 }
 
+/* The locking rule: a device's accesses run holding its lock. */
+static struct bus *locked_bus;
+static int lock_was_held;
+
+static uint64_t lock_checking_read(void *dev, uint64_t offset, unsigned size)
+{
+	struct bus_device *d = bus_device(locked_bus, dev);
+
+	(void)offset;
+	(void)size;
+	lock_was_held = pthread_mutex_trylock(&d->lock) == EBUSY;
+	return 0;
+}
+
+static const struct bus_ops lock_checking_ops = { "locks", BUS_SIZE_ANY, lock_checking_read, NULL };
+
+static void test_bus_access_holds_the_device_lock(void)
+{
+	struct bus b;
+	struct fake_dev d = { 0 };
+
+	bus_init(&b, "pio");
+	locked_bus = &b;
+	CHECK_EQ(bus_register(&b, 0x10, 4, &lock_checking_ops, &d), 0);
+	lock_was_held = 0;
+	bus_read(&b, 0x10, 1);
+	CHECK(lock_was_held);
+	bus_lock_device(&b, &d); /* released after the access: free again */
+	bus_unlock_device(&b, &d);
+}
+
+static void test_bus_ranges_of_one_device_share_its_lock(void)
+{
+	struct bus b;
+	struct fake_dev d = { 0 }, other = { 0 };
+
+	bus_init(&b, "pio");
+	CHECK_EQ(bus_register(&b, 0x10, 2, &any_ops, &d), 0);
+	CHECK_EQ(bus_register(&b, 0x20, 2, &any_ops, &d), 0);
+	CHECK_EQ(bus_register(&b, 0x30, 2, &any_ops, &other), 0);
+	CHECK(bus_device(&b, &d) != NULL);
+	CHECK_EQ(b.ndevices, 2);
+	CHECK(bus_device(&b, &d) != bus_device(&b, &other));
+	CHECK(bus_device(&b, &b) == NULL); /* no range */
+}
+
 int main(void)
 {
 	RUN(test_bus_register_overlap_is_refused);
@@ -206,5 +252,7 @@ int main(void)
 	RUN(test_bus_access_straddling_the_end_is_unassigned);
 	RUN(test_bus_access_wider_than_the_range_is_unassigned);
 	RUN(test_bus_lookup_finds_each_of_many_ranges);
+	RUN(test_bus_access_holds_the_device_lock);
+	RUN(test_bus_ranges_of_one_device_share_its_lock);
 	return check_summary("bus");
 }

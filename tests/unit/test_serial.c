@@ -12,6 +12,7 @@ struct fakes {
 	size_t nout;
 	size_t accept; /* bytes the host side takes before it stops reading */
 	unsigned sink_calls;
+	unsigned drained; /* rx_drained events */
 };
 
 static void record_irq(void *ctx, unsigned gsi, int level)
@@ -36,6 +37,13 @@ static size_t record_out(void *ctx, const uint8_t *buf, size_t n)
 	return n;
 }
 
+static void record_drained(void *ctx)
+{
+	struct fakes *f = ctx;
+
+	f->drained++;
+}
+
 static struct fakes f;
 static struct serial s;
 
@@ -43,7 +51,8 @@ static void setup(void)
 {
 	memset(&f, 0, sizeof(f));
 	f.accept = (size_t)-1;
-	serial_init(&s, (struct irq_line){ record_irq, &f, 4 }, (struct serial_sink){ record_out, &f });
+	serial_init(&s, (struct irq_line){ record_irq, &f, 4 }, (struct serial_sink){ record_out, &f },
+		    (struct serial_events){ record_drained, &f });
 }
 
 static uint8_t rd(unsigned reg)
@@ -451,9 +460,52 @@ static void test_serial_loopback_transmits_even_with_an_unread_host(void)
 	CHECK_EQ(f.sink_calls, 0);
 }
 
+static void test_serial_reading_the_last_byte_tells_the_board(void)
+{
+	setup();
+	wr(UART_FCR, UART_FCR_ENABLE_FIFO);
+	serial_receive(&s, (const uint8_t *)"ab", 2);
+	rd(UART_RX);
+	CHECK_EQ(f.drained, 0); /* one byte still there */
+	rd(UART_RX);
+	CHECK_EQ(f.drained, 1);
+	rd(UART_RX); /* already empty: nothing new */
+	CHECK_EQ(f.drained, 1);
+}
+
+static void test_serial_clearing_the_fifo_tells_the_board(void)
+{
+	setup();
+	wr(UART_FCR, UART_FCR_ENABLE_FIFO);
+	serial_receive(&s, (const uint8_t *)"abc", 3);
+	wr(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR);
+	CHECK_EQ(f.drained, 1);
+}
+
+static void test_serial_leaving_loopback_tells_the_board(void)
+{
+	setup();
+	wr(UART_MCR, UART_MCR_LOOP);
+	CHECK_EQ(f.drained, 0);
+	wr(UART_MCR, 0); /* the receiver is on the line again */
+	CHECK_EQ(f.drained, 1);
+}
+
+static void test_serial_reset_with_input_tells_the_board(void)
+{
+	setup();
+	serial_receive(&s, (const uint8_t *)"a", 1);
+	serial_reset(&s);
+	CHECK_EQ(f.drained, 1);
+}
+
 int main(void)
 {
 	RUN(test_serial_reset_values);
+	RUN(test_serial_reading_the_last_byte_tells_the_board);
+	RUN(test_serial_clearing_the_fifo_tells_the_board);
+	RUN(test_serial_leaving_loopback_tells_the_board);
+	RUN(test_serial_reset_with_input_tells_the_board);
 	RUN(test_serial_scratch_holds_value);
 	RUN(test_serial_dlab_exposes_divisor);
 	RUN(test_serial_thr_write_goes_to_sink);

@@ -93,8 +93,8 @@ static void test_config_reports_capacity_and_block_size(void)
 	CHECK_EQ(vd_read(&d, VIRTIO_MMIO_CONFIG), SECTORS);
 	CHECK_EQ(vd_read(&d, VIRTIO_MMIO_CONFIG + 4), 0);
 	CHECK_EQ(vd_read(&d, VIRTIO_MMIO_CONFIG + 20), 512); /* blk_size */
-	CHECK_EQ(virtio_mmio_ops.read(&d.t, VIRTIO_MMIO_CONFIG, 1), SECTORS);
-	CHECK_EQ(virtio_mmio_ops.read(&d.t, VIRTIO_MMIO_CONFIG + 0x80, 4), 0); /* past the end */
+	CHECK_EQ(bus_read_or(&d.bus, VIRTIO_MMIO_BASE + VIRTIO_MMIO_CONFIG, 1, 0), SECTORS);
+	CHECK_EQ(bus_read_or(&d.bus, VIRTIO_MMIO_BASE + VIRTIO_MMIO_CONFIG + 0x80, 4, 0), 0); /* past the end */
 	stop();
 }
 

@@ -47,6 +47,10 @@ void vd_init(struct vdriver *d, const struct virtio_backend *be, void *dev, bool
 	memset(d, 0, sizeof(*d));
 	CHECK_EQ(mem_init(&d->mem, VD_RAM, 0), 0);
 	CHECK_EQ(evloop_init(&d->loop), 0);
+	bus_init(&d->bus, "mmio");
+	CHECK_EQ(bus_register(&d->bus, VIRTIO_MMIO_BASE, VIRTIO_MMIO_SLOT_SIZE, &virtio_mmio_ops,
+			      &d->t), 0);
+	env.lock = bus_device(&d->bus, &d->t);
 	virtio_mmio_init(&d->t, be, dev, &env);
 	CHECK_EQ(virtio_mmio_attach(&d->t, &d->loop, -1), 0);
 }
@@ -62,12 +66,12 @@ void vd_free(struct vdriver *d)
 
 uint32_t vd_read(struct vdriver *d, uint64_t off)
 {
-	return (uint32_t)virtio_mmio_ops.read(&d->t, off, 4);
+	return (uint32_t)bus_read_or(&d->bus, VIRTIO_MMIO_BASE + off, 4, 0);
 }
 
 void vd_write(struct vdriver *d, uint64_t off, uint32_t v)
 {
-	virtio_mmio_ops.write(&d->t, off, 4, v);
+	bus_write(&d->bus, VIRTIO_MMIO_BASE + off, 4, v);
 }
 
 uint32_t vd_negotiate(struct vdriver *d, uint64_t features)

@@ -1,7 +1,8 @@
 /*
  * vdriver.h: a minimal virtio-mmio driver for unit tests.  It owns fake
- * guest memory, one transport at VIRTIO_MMIO_BASE, an event loop for the
- * queue notifications and a recorder for the interrupt line, and plays
+ * guest memory, one transport at VIRTIO_MMIO_BASE on a bus of its own
+ * (whose lock is the transport's), an event loop for the queue
+ * notifications and a recorder for the interrupt line, and plays
  * the guest's side: register accesses, queue set-up in either layout,
  * and requests made of descriptor chains.
  *
@@ -28,6 +29,7 @@
 struct vdriver {
 	struct guest_mem mem;
 	struct evloop loop;
+	struct bus bus;
 	struct virtio_mmio t;
 	int irq_level, irq_raises;
 	uint16_t irq_used_idx;	/* queue 0's used index when the line last rose */

@@ -71,6 +71,11 @@ struct microvm_devices {
 	int serial_fd;		  /* where ttyS0 output goes, -1 to discard */
 	struct outbuf serial_out; /* on its way there, never waiting */
 	bool serial_first_seen;	  /* for the probes */
+	/* -serial stdio input: the run loop holds bytes the UART did not take
+	 * (serial_in_waiting, under the UART's lock) until the UART drains and
+	 * signals serial_in_fd (an eventfd, else -1). */
+	int serial_in_fd;
+	bool serial_in_waiting;
 	struct fw_cfg fw_cfg;
 	struct virtio_slots virtio;
 };

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
@@ -116,14 +117,24 @@ static int setup_irqchip(struct microvm_board *b)
 
 /* ---- PIT and RTC, on the event loop's timers ---- */
 
-static void pit_expired(void *dev)
+/* The timers fire on the main thread: an entry into the device like any
+ * other, under its lock (core/bus.h). */
+static void pit_expired(void *ctx)
 {
-	pit_timer_expired(dev);
+	struct microvm_devices *d = ctx;
+
+	bus_lock_device(&d->pio, &d->pit);
+	pit_timer_expired(&d->pit);
+	bus_unlock_device(&d->pio, &d->pit);
 }
 
-static void rtc_expired(void *dev)
+static void rtc_expired(void *ctx)
 {
-	rtc_timer_expired(dev);
+	struct microvm_devices *d = ctx;
+
+	bus_lock_device(&d->pio, &d->rtc);
+	rtc_timer_expired(&d->rtc);
+	bus_unlock_device(&d->pio, &d->rtc);
 }
 
 static int setup_pit(struct microvm_board *b)
@@ -132,7 +143,7 @@ static int setup_pit(struct microvm_board *b)
 
 	if (!b->layout.pit_in_userspace)
 		return MICROVM_OK; /* none, or KVM's (made with the irqchip) */
-	if (evloop_add_timer(&b->loop, &d->pit_timer, pit_expired, &d->pit))
+	if (evloop_add_timer(&b->loop, &d->pit_timer, pit_expired, d))
 		return MICROVM_EVMM;
 	pit_init(&d->pit, irqchip_line(&d->irqchip, PIT_IRQ), evloop_host_clock(),
 		 evloop_vtimer(&d->pit_timer));
@@ -169,7 +180,7 @@ static int setup_rtc(struct microvm_board *b)
 
 	if (!b->layout.rtc)
 		return MICROVM_OK;
-	if (evloop_add_timer(&b->loop, &d->rtc_timer, rtc_expired, &d->rtc))
+	if (evloop_add_timer(&b->loop, &d->rtc_timer, rtc_expired, d))
 		return MICROVM_EVMM;
 	rtc_init(&d->rtc, irqchip_line(&d->irqchip, RTC_IRQ), evloop_host_clock(),
 		 evloop_vtimer(&d->rtc_timer));
@@ -197,8 +208,9 @@ static int setup_marker(struct microvm_board *b)
 
 /* ---- the UART, its output never waiting for the host ---- */
 
-/* The UART's sink (vCPU thread): what the output buffer takes; nothing
- * while the host does not read, until serial_room(). */
+/* The UART's sink (vCPU thread, inside the UART's section): what the
+ * output buffer takes, without waiting (its own lock is the innermost);
+ * nothing while the host does not read, until serial_room(). */
 static size_t serial_out(void *ctx, const uint8_t *buf, size_t n)
 {
 	struct microvm_devices *d = ctx;
@@ -215,7 +227,21 @@ static void serial_room(void *ctx)
 {
 	struct microvm_devices *d = ctx;
 
+	bus_lock_device(&d->pio, &d->serial);
 	serial_tx_ready(&d->serial);
+	bus_unlock_device(&d->pio, &d->serial);
+}
+
+/* The receiver drained (vCPU thread, inside the UART's section): the run
+ * loop hands it the input that waits, if any. */
+static void serial_rx_drained(void *ctx)
+{
+	struct microvm_devices *d = ctx;
+
+	if (d->serial_in_waiting) {
+		d->serial_in_waiting = false;
+		eventfd_write(d->serial_in_fd, 1);
+	}
 }
 
 /* -serial stdio, file:PATH (a FIFO: open() waits for its reader) or null. */
@@ -223,8 +249,12 @@ static int open_serial_output(struct microvm_devices *d, const struct vm_config 
 {
 	int err;
 
-	if (c->serial == SERIAL_STDIO)
+	if (c->serial == SERIAL_STDIO) {
 		d->serial_fd = STDOUT_FILENO;
+		d->serial_in_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (d->serial_in_fd < 0)
+			return MICROVM_EVMM;
+	}
 	if (c->serial == SERIAL_FILE) {
 		d->serial_fd = open(c->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (d->serial_fd < 0)
@@ -251,7 +281,8 @@ static int setup_serial(struct microvm_board *b)
 	if (r)
 		return r;
 	serial_init(&d->serial, irqchip_line(&d->irqchip, SERIAL_COM1_IRQ),
-		    (struct serial_sink){ serial_out, d });
+		    (struct serial_sink){ serial_out, d },
+		    (struct serial_events){ serial_rx_drained, d });
 	return bus_register(&d->pio, SERIAL_COM1_BASE, SERIAL_NREGS, &serial_ops, &d->serial)
 		       ? MICROVM_EVMM : MICROVM_OK;
 }
@@ -356,7 +387,7 @@ static void devices_init(struct microvm_devices *d)
 	memset(d, 0, sizeof(*d));
 	bus_init(&d->pio, "pio");
 	bus_init(&d->mmio, "mmio");
-	d->pit_timer.fd = d->rtc_timer.fd = d->serial_fd = -1;
+	d->pit_timer.fd = d->rtc_timer.fd = d->serial_fd = d->serial_in_fd = -1;
 	virtio_slots_init(&d->virtio);
 }
 
@@ -373,21 +404,35 @@ static int devices_create(struct microvm_board *b)
 	return r;
 }
 
+/* The vCPUs are stopped.  A reset is an entry into a device like any
+ * other, under its lock (core/bus.h); the transports and interrupt
+ * controllers take theirs themselves. */
 static void devices_reset(struct microvm_board *b)
 {
 	struct microvm_devices *d = &b->dev;
 
+	bus_lock_device(&d->pio, &d->fw_cfg);
 	fw_cfg_reset(&d->fw_cfg);
+	bus_unlock_device(&d->pio, &d->fw_cfg);
 	virtio_slots_reset(&d->virtio);
 	irqchip_reset(&d->irqchip);
 	if (b->vm.kernel_irqchip && vm_reset_kernel_irqchip(&b->vm))
 		log_warn("cannot reset KVM's irqchip: %s", strerror(errno));
-	if (b->layout.pit_in_userspace)
+	if (b->layout.pit_in_userspace) {
+		bus_lock_device(&d->pio, &d->pit);
 		pit_reset(&d->pit);
-	if (b->layout.rtc)
+		bus_unlock_device(&d->pio, &d->pit);
+	}
+	if (b->layout.rtc) {
+		bus_lock_device(&d->pio, &d->rtc);
 		rtc_reset(&d->rtc);
-	if (b->layout.serial)
+		bus_unlock_device(&d->pio, &d->rtc);
+	}
+	if (b->layout.serial) {
+		bus_lock_device(&d->pio, &d->serial);
 		serial_reset(&d->serial);
+		bus_unlock_device(&d->pio, &d->serial);
+	}
 }
 
 static void devices_destroy(struct microvm_devices *d)
@@ -401,6 +446,8 @@ static void devices_destroy(struct microvm_devices *d)
 	outbuf_detach(&d->serial_out);
 	if (d->serial_fd > STDERR_FILENO)
 		close(d->serial_fd);
+	if (d->serial_in_fd >= 0)
+		close(d->serial_in_fd);
 }
 
 /* ---- vCPUs ---- */

@@ -106,11 +106,18 @@ static void on_signal(void *ctx, uint32_t events)
 
 /* ---- host input for the UART ---- */
 
+/* What the UART takes of the input; for the rest it signals when it has
+ * drained (serial_in_waiting is the UART's, so it goes under its lock). */
 static void feed_input(struct microvm_board *b)
 {
+	struct microvm_devices *d = &b->dev;
 	struct microvm_run *r = &b->run;
-	size_t n = serial_receive(&b->dev.serial, r->input, r->input_len);
+	size_t n;
 
+	bus_lock_device(&d->pio, &d->serial);
+	n = serial_receive(&d->serial, r->input, r->input_len);
+	d->serial_in_waiting = n < r->input_len;
+	bus_unlock_device(&d->pio, &d->serial);
 	memmove(r->input, r->input + n, r->input_len - n);
 	r->input_len -= n;
 }
@@ -131,18 +138,24 @@ static void on_stdin(void *ctx, uint32_t events)
 	}
 	r->input_len = (size_t)n;
 	feed_input(b);
-	/* A full FIFO: stop reading until the guest drains it (polled below). */
+	/* A full FIFO: stop reading until the guest drains it (on_serial_room). */
 	if (r->input_len) {
 		evloop_del(&b->loop, STDIN_FILENO);
 		r->stdin_polled = false;
 	}
 }
 
-static void retry_input(struct microvm_board *b)
+/* The UART drained: the rest of the input, then read more. */
+static void on_serial_room(void *ctx, uint32_t events)
 {
+	struct microvm_board *b = ctx;
 	struct microvm_run *r = &b->run;
+	eventfd_t n;
 
-	feed_input(b);
+	(void)events;
+	eventfd_read(b->dev.serial_in_fd, &n);
+	if (r->input_len)
+		feed_input(b);
 	if (!r->input_len && !r->stdin_polled)
 		r->stdin_polled = !evloop_add(&b->loop, STDIN_FILENO, EPOLLIN, on_stdin, b);
 }
@@ -177,8 +190,11 @@ static int run_open(struct microvm_board *b)
 		return MICROVM_EVMM;
 	b->env.stopped = vcpu_stopped;
 	b->env.ctx = r;
-	if (b->layout.serial && b->cfg->serial == SERIAL_STDIO)
+	if (b->dev.serial_in_fd >= 0) {
+		if (evloop_add(&b->loop, b->dev.serial_in_fd, EPOLLIN, on_serial_room, b))
+			return MICROVM_EVMM;
 		r->stdin_polled = !evloop_add(&b->loop, STDIN_FILENO, EPOLLIN, on_stdin, b);
+	}
 	return MICROVM_OK;
 }
 
@@ -246,13 +262,11 @@ static void loop(struct microvm_board *b)
 
 	start_vcpus(b);
 	while (!r->quit) {
-		if (evloop_run_once(&b->loop, r->input_len ? 10 : -1) < 0) {
+		if (evloop_run_once(&b->loop, -1) < 0) {
 			log_err("event loop: %s", strerror(errno));
 			r->status = MICROVM_EVMM;
 			break;
 		}
-		if (r->input_len)
-			retry_input(b);
 	}
 	if (__atomic_load_n(&r->stop_why, __ATOMIC_SEQ_CST) >= 0)
 		drain_output(b);

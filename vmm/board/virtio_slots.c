@@ -210,17 +210,22 @@ static int add_slot(struct virtio_slots *s, const struct virtio_slots_env *env, 
 {
 	struct virtio_slot *vs = &s->slot[slot];
 	struct virtio_mmio_env t_env = {
-		.mem = env->mem, .irq = slot_irq(vs, slot, env), .base = slot_base(slot),
-		.legacy = env->cfg->virtio_legacy, .events = { slot_notified, vs },
+		.mem = env->mem, .base = slot_base(slot), .legacy = env->cfg->virtio_legacy,
+		.events = { slot_notified, vs },
 	};
 
+	/* Registered first: the bus's lock for the range is the transport's. */
+	if (bus_register(env->mmio, slot_base(slot), VIRTIO_MMIO_SLOT_SIZE, &virtio_mmio_ops, &vs->t))
+		goto fail;
+	t_env.irq = slot_irq(vs, slot, env);
+	t_env.lock = bus_device(env->mmio, &vs->t);
 	virtio_mmio_init(&vs->t, be, dev, &t_env);
-	if (bus_register(env->mmio, slot_base(slot), VIRTIO_MMIO_SLOT_SIZE, &virtio_mmio_ops, &vs->t) ||
-	    virtio_mmio_attach(&vs->t, env->loop, env->vm_fd)) {
-		log_err("cannot set up virtio-mmio slot %u: %s", slot, strerror(errno));
-		return MICROVM_EVMM;
-	}
+	if (virtio_mmio_attach(&vs->t, env->loop, env->vm_fd))
+		goto fail;
 	return MICROVM_OK;
+fail:
+	log_err("cannot set up virtio-mmio slot %u: %s", slot, strerror(errno));
+	return MICROVM_EVMM;
 }
 
 void virtio_slots_init(struct virtio_slots *s)

@@ -1,4 +1,5 @@
-/* bus.c: sorted range table with overlap checks and unassigned-access counters. */
+/* bus.c: sorted range table with overlap checks, unassigned-access counters
+ * and the devices' locks (see bus.h). */
 #include <errno.h>
 #include <string.h>
 
@@ -8,6 +9,48 @@ void bus_init(struct bus *bus, const char *name)
 {
 	memset(bus, 0, sizeof(*bus));
 	bus->name = name;
+}
+
+struct bus_device *bus_device(struct bus *bus, const void *dev)
+{
+	for (unsigned i = 0; i < bus->ndevices; i++)
+		if (bus->device[i].dev == dev)
+			return &bus->device[i];
+	return NULL;
+}
+
+/* (dev)'s entry, made on its first range (there are no more devices than
+ * ranges, so there is room). */
+static struct bus_device *owner_of(struct bus *bus, const void *dev)
+{
+	struct bus_device *d = bus_device(bus, dev);
+
+	if (d)
+		return d;
+	d = &bus->device[bus->ndevices++];
+	d->dev = dev;
+	pthread_mutex_init(&d->lock, NULL);
+	return d;
+}
+
+void bus_lock(struct bus_device *d)
+{
+	pthread_mutex_lock(&d->lock);
+}
+
+void bus_unlock(struct bus_device *d)
+{
+	pthread_mutex_unlock(&d->lock);
+}
+
+void bus_lock_device(struct bus *bus, const void *dev)
+{
+	bus_lock(bus_device(bus, dev));
+}
+
+void bus_unlock_device(struct bus *bus, const void *dev)
+{
+	bus_unlock(bus_device(bus, dev));
 }
 
 int bus_register(struct bus *bus, uint64_t base, uint64_t len,
@@ -29,7 +72,8 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len,
 			break;
 	}
 	memmove(&bus->range[i + 1], &bus->range[i], (bus->nranges - i) * sizeof(bus->range[0]));
-	bus->range[i] = (struct bus_range){ .base = base, .len = len, .ops = ops, .dev = dev };
+	bus->range[i] = (struct bus_range){ .base = base, .len = len, .ops = ops, .dev = dev,
+					    .owner = owner_of(bus, dev) };
 	bus->nranges++;
 	return 0;
 }
@@ -74,13 +118,17 @@ const struct bus_range *bus_find(const struct bus *bus, uint64_t addr, unsigned 
 uint64_t bus_read_or(struct bus *bus, uint64_t addr, unsigned size, uint64_t unassigned)
 {
 	struct bus_range *r = claim(bus, addr, size);
+	uint64_t value;
 
 	if (!r || !r->ops->read) {
 		__atomic_fetch_add(&bus->unassigned_reads, 1, __ATOMIC_RELAXED);
 		return unassigned & bus_ones(size);
 	}
 	__atomic_fetch_add(&r->reads, 1, __ATOMIC_RELAXED);
-	return r->ops->read(r->dev, addr - r->base, size) & bus_ones(size);
+	bus_lock(r->owner);
+	value = r->ops->read(r->dev, addr - r->base, size);
+	bus_unlock(r->owner);
+	return value & bus_ones(size);
 }
 
 uint64_t bus_read(struct bus *bus, uint64_t addr, unsigned size)
@@ -97,5 +145,7 @@ void bus_write(struct bus *bus, uint64_t addr, unsigned size, uint64_t value)
 		return;
 	}
 	__atomic_fetch_add(&r->writes, 1, __ATOMIC_RELAXED);
+	bus_lock(r->owner);
 	r->ops->write(r->dev, addr - r->base, size, value & bus_ones(size));
+	bus_unlock(r->owner);
 }

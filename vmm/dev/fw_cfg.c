@@ -45,14 +45,10 @@ int fw_cfg_add(struct fw_cfg *f, uint16_t key, const void *data, uint32_t len)
 {
 	bool legacy = key < FW_CFG_FILE_FIRST && key != FW_CFG_FILE_DIR;
 	bool arch = key >= FW_CFG_ARCH_LOCAL && key < FW_CFG_ARCH_LOCAL + FW_CFG_NARCH;
-	int err;
 
 	if (!legacy && !arch)
 		return -EINVAL;
-	pthread_mutex_lock(&f->lock);
-	err = set_item(f, item_of(f, key), data, len);
-	pthread_mutex_unlock(&f->lock);
-	return err;
+	return set_item(f, item_of(f, key), data, len);
 }
 
 int fw_cfg_add_u16(struct fw_cfg *f, uint16_t key, uint16_t value)
@@ -117,7 +113,6 @@ int fw_cfg_add_file(struct fw_cfg *f, const char *name, const void *data, uint32
 
 	if (!*name || strlen(name) >= FW_CFG_MAX_FILE_PATH)
 		return -EINVAL;
-	pthread_mutex_lock(&f->lock);
 	while (pos < f->nfiles && (cmp = strcmp(f->file[pos].name, name)) < 0)
 		pos++;
 	if (pos < f->nfiles && cmp == 0)
@@ -127,7 +122,6 @@ int fw_cfg_add_file(struct fw_cfg *f, const char *name, const void *data, uint32
 	else
 		err = insert_file(f, pos, name, data, len);
 	rebuild_dir(f);
-	pthread_mutex_unlock(&f->lock);
 	return err;
 }
 
@@ -193,16 +187,10 @@ static uint8_t read_byte(struct fw_cfg *f)
 
 static uint64_t io_read(void *dev, uint64_t offset, unsigned size)
 {
-	struct fw_cfg *f = dev;
-	uint8_t v;
-
 	(void)offset;
 	if (size != 1)
 		return bus_ones(size); /* the data port is 8 bits wide */
-	pthread_mutex_lock(&f->lock);
-	v = read_byte(f);
-	pthread_mutex_unlock(&f->lock);
-	return v;
+	return read_byte(dev);
 }
 
 static void io_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
@@ -212,9 +200,7 @@ static void io_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 	/* Only a 16-bit write at 0x510 selects; data writes are ignored. */
 	if (size != 2 || offset != 0)
 		return;
-	pthread_mutex_lock(&f->lock);
 	select_key(f, (uint16_t)value);
-	pthread_mutex_unlock(&f->lock);
 }
 
 const struct bus_ops fw_cfg_io_ops = {
@@ -309,7 +295,6 @@ static void dma_io_write(void *dev, uint64_t offset, unsigned size, uint64_t val
 {
 	struct fw_cfg *f = dev;
 
-	pthread_mutex_lock(&f->lock);
 	/* The register is big-endian: the guest's bytes are the address's. */
 	if (offset == 0 && size == 4) {
 		f->dma_address = (uint64_t)be32toh((uint32_t)value) << 32;
@@ -320,7 +305,6 @@ static void dma_io_write(void *dev, uint64_t offset, unsigned size, uint64_t val
 		dma_transfer(f, be64toh(value));
 		f->dma_address = 0;
 	}
-	pthread_mutex_unlock(&f->lock);
 }
 
 const struct bus_ops fw_cfg_dma_ops = {
@@ -336,7 +320,6 @@ int fw_cfg_init_alloc(struct fw_cfg *f, const struct guest_mem *mem, struct fw_c
 	uint32_t id = htole32(FW_CFG_VERSION | FW_CFG_VERSION_DMA);
 
 	memset(f, 0, sizeof(*f));
-	pthread_mutex_init(&f->lock, NULL);
 	f->mem = mem;
 	f->events = events;
 	f->alloc = alloc;
@@ -360,11 +343,9 @@ int fw_cfg_init(struct fw_cfg *f, const struct guest_mem *mem, struct fw_cfg_eve
 
 void fw_cfg_reset(struct fw_cfg *f)
 {
-	pthread_mutex_lock(&f->lock);
 	f->key = 0;
 	f->offset = 0;
 	f->dma_address = 0;
-	pthread_mutex_unlock(&f->lock);
 }
 
 void fw_cfg_free(struct fw_cfg *f)

@@ -16,12 +16,14 @@
  * 0x8000+ arch keys) and up to FW_CFG_MAX_FILES named files, kept sorted by
  * name and numbered from 0x20 in that order (QEMU's non-legacy order), with
  * the directory at key 0x19.  Reset: no item selected (key 0), offset 0.
+ *
+ * Items are added before the guest runs; the device keeps no lock (the
+ * bus's rule, core/bus.h, serializes the guest's accesses and the reset).
  */
 #ifndef MVM_FW_CFG_H
 #define MVM_FW_CFG_H
 
 #include <linux/qemu_fw_cfg.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -60,7 +62,6 @@ struct fw_cfg_events {
 };
 
 struct fw_cfg {
-	pthread_mutex_t lock;
 	const struct guest_mem *mem;
 	struct fw_cfg_events events;
 	void *(*alloc)(size_t size); /* for the items' copies; free() releases */

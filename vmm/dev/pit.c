@@ -360,7 +360,6 @@ static void pit_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 	(void)size;
 	if (offset >= PIT_NPORTS)
 		return;
-	pthread_mutex_lock(&p->lock);
 	now = vclock_now(&p->clock);
 	/* Deliver a transition that was due before the old waveform goes. */
 	if (irq0)
@@ -373,7 +372,6 @@ static void pit_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 		sync_irq0(p, now);
 		arm_irq0(p, now);
 	}
-	pthread_mutex_unlock(&p->lock);
 }
 
 static uint8_t byte_of(uint16_t v, int msb)
@@ -412,17 +410,13 @@ static uint8_t read_counter(struct pit_channel *c, uint64_t now)
 static uint64_t pit_read(void *dev, uint64_t offset, unsigned size)
 {
 	struct pit *p = dev;
-	uint8_t v;
 
 	(void)size;
 	if (offset >= PIT_NPORTS)
 		return 0xff;
 	if (offset == PIT_CONTROL)
 		return 0; /* write-only; QEMU reads it as 0 */
-	pthread_mutex_lock(&p->lock);
-	v = read_counter(&p->ch[offset], vclock_now(&p->clock));
-	pthread_mutex_unlock(&p->lock);
-	return v;
+	return read_counter(&p->ch[offset], vclock_now(&p->clock));
 }
 
 const struct bus_ops pit_ops = {
@@ -432,7 +426,7 @@ const struct bus_ops pit_ops = {
 	.write = pit_write,
 };
 
-static void reset_locked(struct pit *p)
+static void reset_state(struct pit *p)
 {
 	uint64_t now = vclock_now(&p->clock);
 
@@ -453,29 +447,24 @@ static void reset_locked(struct pit *p)
 void pit_init(struct pit *p, struct irq_line irq0, struct vclock clock, struct vtimer timer)
 {
 	memset(p, 0, sizeof(*p));
-	pthread_mutex_init(&p->lock, NULL);
 	p->irq = irq0;
 	p->clock = clock;
 	p->timer = timer;
-	reset_locked(p);
+	reset_state(p);
 }
 
 void pit_reset(struct pit *p)
 {
-	pthread_mutex_lock(&p->lock);
-	reset_locked(p);
-	pthread_mutex_unlock(&p->lock);
+	reset_state(p);
 }
 
 void pit_timer_expired(struct pit *p)
 {
 	uint64_t now;
 
-	pthread_mutex_lock(&p->lock);
 	now = vclock_now(&p->clock);
 	sync_irq0(p, now);
 	arm_irq0(p, now);
-	pthread_mutex_unlock(&p->lock);
 }
 
 void pit_set_gate(struct pit *p, unsigned channel, int level)
@@ -485,7 +474,6 @@ void pit_set_gate(struct pit *p, unsigned channel, int level)
 
 	if (channel >= PIT_NCHANNELS)
 		return;
-	pthread_mutex_lock(&p->lock);
 	now = vclock_now(&p->clock);
 	c = &p->ch[channel];
 	if (channel == 0)
@@ -498,5 +486,4 @@ void pit_set_gate(struct pit *p, unsigned channel, int level)
 		sync_irq0(p, now);
 		arm_irq0(p, now);
 	}
-	pthread_mutex_unlock(&p->lock);
 }

@@ -54,7 +54,6 @@
 #ifndef MVM_PIT_H
 #define MVM_PIT_H
 
-#include <pthread.h>
 #include <stdint.h>
 
 #include "core/bus.h"
@@ -111,8 +110,9 @@ struct pit_channel {
 	uint8_t counting; /* the gate (or a trigger) lets the CE count */
 };
 
+/* No lock of its own: the bus's rule (core/bus.h) serializes port I/O,
+ * the board's timer expiry, reset and gate changes. */
 struct pit {
-	pthread_mutex_t lock; /* vCPU port I/O vs. the board's timer expiry */
 	struct irq_line irq;
 	struct vclock clock;
 	struct vtimer timer;
@@ -136,8 +136,8 @@ void pit_init(struct pit *p, struct irq_line irq0, struct vclock clock, struct v
 void pit_reset(struct pit *p);
 
 /*
- * The board calls this from its event loop, without any device lock, once
- * the deadline last given to the vtimer has passed.  It sets IRQ 0 to
+ * The board calls this from its event loop, holding the device's lock
+ * (core/bus.h), once the deadline last given to the vtimer has passed.  It sets IRQ 0 to
  * counter 0's OUT now and arms the first transition after now (or disarms).
  * If the call comes so late that OUT has already gone and come back (a mode
  * 2 or 4 pulse, a whole mode 3 cycle), one pulse is replayed on IRQ 0 (OUT

@@ -331,7 +331,6 @@ static void sample_clocks(struct rtc *r)
 
 static void access_begin(struct rtc *r)
 {
-	pthread_mutex_lock(&r->lock);
 	sample_clocks(r);
 	catch_up(r);
 	update_irq(r);
@@ -341,7 +340,6 @@ static void access_end(struct rtc *r)
 {
 	update_irq(r);
 	rearm(r);
-	pthread_mutex_unlock(&r->lock);
 }
 
 /* Load registers A and B, moving the time between counting and halted. */
@@ -448,10 +446,8 @@ static void rtc_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 	(void)size;
 	if (offset == 0) {
 		/* Bit 7 is the chipset's NMI gate, not part of the index. */
-		pthread_mutex_lock(&r->lock);
 		r->index = v & (RTC_CMOS_SIZE - 1);
 		r->nmi_masked = v >> 7;
-		pthread_mutex_unlock(&r->lock);
 	} else if (offset == 1) {
 		access_begin(r);
 		write_data(r, r->index, v);
@@ -469,7 +465,6 @@ const struct bus_ops rtc_ops = {
 void rtc_init(struct rtc *r, struct irq_line irq8, struct vclock clock, struct vtimer timer)
 {
 	memset(r, 0, sizeof(*r));
-	pthread_mutex_init(&r->lock, NULL);
 	r->irq = irq8;
 	r->clock = clock;
 	r->timer = timer;
@@ -521,10 +516,5 @@ void rtc_timer_expired(struct rtc *r)
 
 int rtc_nmi_masked(struct rtc *r)
 {
-	int masked;
-
-	pthread_mutex_lock(&r->lock);
-	masked = r->nmi_masked;
-	pthread_mutex_unlock(&r->lock);
-	return masked;
+	return r->nmi_masked;
 }

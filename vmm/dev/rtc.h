@@ -35,7 +35,6 @@
 #ifndef MVM_RTC_H
 #define MVM_RTC_H
 
-#include <pthread.h>
 #include <stdint.h>
 
 #include "core/bus.h"
@@ -92,8 +91,9 @@
 /* Register D. */
 #define RTC_D_VRT 0x80
 
+/* No lock of its own: the bus's rule (core/bus.h) serializes port I/O,
+ * the board's timer callback and reset. */
 struct rtc {
-	pthread_mutex_t lock; /* vCPU port I/O vs. the board's timer callback */
 	struct irq_line irq;
 	struct vclock clock;
 	struct vtimer timer;
@@ -106,7 +106,7 @@ struct rtc {
 	int64_t sec_offset;	 /* counting: time = chain seconds + this */
 	int64_t flags_until_ns;	 /* C is up to date up to this chain time */
 	uint64_t deadline_ns;	 /* what the vtimer is armed for, 0 if not */
-	/* Clock samples of the access in progress (valid under lock). */
+	/* Clock samples of the access in progress. */
 	int64_t now_wall_ns;
 	uint64_t now_mono_ns;
 };
@@ -141,8 +141,8 @@ void rtc_set_cmos(struct rtc *r, unsigned index, uint8_t value);
 uint8_t rtc_get_cmos(struct rtc *r, unsigned index);
 
 /*
- * Called by the board from its event loop, without (r)'s lock held, once the
- * deadline last passed to the vtimer has passed.  Sets the flags that fell
+ * Called by the board from its event loop, holding the device's lock
+ * (core/bus.h), once the deadline last passed to the vtimer has passed.  Sets the flags that fell
  * due (missed periods coalesce into one), raises IRQ 8 if enabled and
  * re-arms the vtimer.  A spurious or late call is harmless.
  */

@@ -1,5 +1,6 @@
 /* serial.c: 16550A UART state machine (see serial.h for what is emulated). */
 #include <linux/serial_reg.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "dev/serial.h"
@@ -180,15 +181,29 @@ static void write_mcr(struct serial *s, uint8_t value)
 		s->msr = (uint8_t)((s->msr & UART_MSR_ANY_DELTA) | UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS);
 }
 
+/* The receiver can take a full FIFO from the line. */
+static bool rx_idle(const struct serial *s)
+{
+	return !s->rx_count && !(s->mcr & UART_MCR_LOOP);
+}
+
+/* The end of every entry: the line follows the state, and the board hears
+ * of a receiver that drained. */
+static void settle(struct serial *s, bool was_idle)
+{
+	update_irq(s);
+	if (!was_idle && rx_idle(s) && s->events.rx_drained)
+		s->events.rx_drained(s->events.ctx);
+}
+
 static void serial_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
 {
 	struct serial *s = dev;
 	uint8_t v = (uint8_t)value;
-	int dlab;
+	bool was_idle = rx_idle(s);
+	int dlab = s->lcr & UART_LCR_DLAB;
 
 	(void)size;
-	pthread_mutex_lock(&s->lock);
-	dlab = s->lcr & UART_LCR_DLAB;
 	switch (offset) {
 	case UART_TX: if (dlab) s->dll = v; else transmit(s, v); break;
 	case UART_IER: if (dlab) s->dlm = v; else write_ier(s, v); break;
@@ -198,8 +213,7 @@ static void serial_write(void *dev, uint64_t offset, unsigned size, uint64_t val
 	case UART_SCR: s->scr = v; break;
 	default: break; /* LSR and MSR are read-only (factory test writes ignored) */
 	}
-	update_irq(s);
-	pthread_mutex_unlock(&s->lock);
+	settle(s, was_idle);
 }
 
 static uint8_t read_iir(struct serial *s)
@@ -234,11 +248,10 @@ static uint64_t serial_read(void *dev, uint64_t offset, unsigned size)
 {
 	struct serial *s = dev;
 	uint8_t v = 0xff;
-	int dlab;
+	bool was_idle = rx_idle(s);
+	int dlab = s->lcr & UART_LCR_DLAB;
 
 	(void)size;
-	pthread_mutex_lock(&s->lock);
-	dlab = s->lcr & UART_LCR_DLAB;
 	switch (offset) {
 	case UART_RX: v = dlab ? s->dll : rx_pop(s); break;
 	case UART_IER: v = dlab ? s->dlm : s->ier; break;
@@ -249,8 +262,7 @@ static uint64_t serial_read(void *dev, uint64_t offset, unsigned size)
 	case UART_MSR: v = read_msr(s); break;
 	case UART_SCR: v = s->scr; break;
 	}
-	update_irq(s);
-	pthread_mutex_unlock(&s->lock);
+	settle(s, was_idle);
 	return v;
 }
 
@@ -261,7 +273,7 @@ const struct bus_ops serial_ops = {
 	.write = serial_write,
 };
 
-static void reset_locked(struct serial *s)
+static void reset_state(struct serial *s)
 {
 	s->ier = s->lcr = s->scr = s->fcr = 0;
 	s->mcr = UART_MCR_OUT2;
@@ -275,49 +287,42 @@ static void reset_locked(struct serial *s)
 	update_irq(s);
 }
 
-void serial_init(struct serial *s, struct irq_line irq, struct serial_sink out)
+void serial_init(struct serial *s, struct irq_line irq, struct serial_sink out,
+		 struct serial_events events)
 {
 	memset(s, 0, sizeof(*s));
-	pthread_mutex_init(&s->lock, NULL);
 	s->irq = irq;
 	s->out = out;
-	reset_locked(s);
+	s->events = events;
+	reset_state(s);
 }
 
 void serial_reset(struct serial *s)
 {
-	pthread_mutex_lock(&s->lock);
-	reset_locked(s);
-	pthread_mutex_unlock(&s->lock);
+	bool was_idle = rx_idle(s);
+
+	reset_state(s);
+	settle(s, was_idle);
 }
 
 size_t serial_rx_room(struct serial *s)
 {
-	size_t room;
-
-	pthread_mutex_lock(&s->lock);
-	room = (s->mcr & UART_MCR_LOOP) ? 0 : fifo_capacity(s) - s->rx_count;
-	pthread_mutex_unlock(&s->lock);
-	return room;
+	return (s->mcr & UART_MCR_LOOP) ? 0 : fifo_capacity(s) - s->rx_count;
 }
 
 size_t serial_receive(struct serial *s, const uint8_t *buf, size_t n)
 {
 	size_t i = 0;
 
-	pthread_mutex_lock(&s->lock);
 	/* In loopback the receiver is disconnected from the line. */
 	while (!(s->mcr & UART_MCR_LOOP) && i < n && s->rx_count < fifo_capacity(s))
 		rx_push(s, buf[i++]);
 	update_irq(s);
-	pthread_mutex_unlock(&s->lock);
 	return i;
 }
 
 void serial_tx_ready(struct serial *s)
 {
-	pthread_mutex_lock(&s->lock);
 	tx_flush(s);
 	update_irq(s);
-	pthread_mutex_unlock(&s->lock);
 }

@@ -16,6 +16,13 @@
  * the FIFO empties (THRE, and its interrupt if enabled).  A byte written
  * while the FIFO is full is lost, as on the chip.  The device never waits.
  *
+ * Reception: the board queues host input with serial_receive() while the
+ * FIFO has room; the device tells it (events) when the receiver has
+ * drained, so the board need not poll for room.
+ *
+ * The device keeps no lock: every entry is serialized by the bus's lock
+ * rule (core/bus.h), and its sink and events run inside that section.
+ *
  * Deliberately not emulated: baud-rate timing, the character-timeout delay
  * (data below the trigger level is reported as a timeout interrupt at
  * once), break, parity and framing errors.  Accesses are 1 byte.
@@ -23,7 +30,6 @@
 #ifndef MVM_SERIAL_H
 #define MVM_SERIAL_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,17 +41,27 @@
 #define SERIAL_NREGS 8
 #define SERIAL_FIFO_SIZE 16
 
-/* Where transmitted bytes go (called with the device lock held): returns
- * how many it took, fewer (0) while the host does not read.  Never waits. */
+/* Where transmitted bytes go (inside the device's section): returns how
+ * many it took, fewer (0) while the host does not read.  Never waits. */
 struct serial_sink {
 	size_t (*write)(void *ctx, const uint8_t *buf, size_t n);
 	void *ctx;
 };
 
+/* What the UART tells its board; a NULL callback is not called.  Runs
+ * inside the device's section: must not wait. */
+struct serial_events {
+	/* The receiver became empty and connected to the line again (the
+	 * guest read its last byte, cleared the FIFO or left loopback, or a
+	 * reset): a FIFO's worth of input fits now. */
+	void (*rx_drained)(void *ctx);
+	void *ctx;
+};
+
 struct serial {
-	pthread_mutex_t lock; /* vCPU accesses vs. host input */
 	struct irq_line irq;
 	struct serial_sink out;
+	struct serial_events events;
 	int irq_level;
 	int thr_ipending; /* THR-empty interrupt pending */
 	uint8_t ier, lcr, mcr, lsr, msr, scr, dll, dlm, fcr;
@@ -57,8 +73,10 @@ struct serial {
 
 extern const struct bus_ops serial_ops;
 
-/* Initialise (s) in its reset state with its interrupt line and sink. */
-void serial_init(struct serial *s, struct irq_line irq, struct serial_sink out);
+/* Initialise (s) in its reset state with its interrupt line, sink and
+ * events handler. */
+void serial_init(struct serial *s, struct irq_line irq, struct serial_sink out,
+		 struct serial_events events);
 
 /* Back to the reset state (guest reset). */
 void serial_reset(struct serial *s);

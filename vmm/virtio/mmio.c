@@ -251,7 +251,6 @@ static uint64_t mmio_read(void *dev, uint64_t off, unsigned size)
 	uint8_t buf[8] = { 0 };
 	uint64_t v = 0;
 
-	pthread_mutex_lock(&t->lock);
 	if (off >= VIRTIO_MMIO_CONFIG) {
 		uint64_t c = off - VIRTIO_MMIO_CONFIG;
 
@@ -261,7 +260,6 @@ static uint64_t mmio_read(void *dev, uint64_t off, unsigned size)
 	} else if (size == 4) {
 		v = read_reg(t, off);
 	}
-	pthread_mutex_unlock(&t->lock);
 	return v;
 }
 
@@ -270,7 +268,6 @@ static void mmio_write(void *dev, uint64_t off, unsigned size, uint64_t value)
 	struct virtio_mmio *t = dev;
 	uint8_t buf[8];
 
-	pthread_mutex_lock(&t->lock);
 	if (off >= VIRTIO_MMIO_CONFIG) {
 		uint64_t c = off - VIRTIO_MMIO_CONFIG;
 
@@ -280,7 +277,6 @@ static void mmio_write(void *dev, uint64_t off, unsigned size, uint64_t value)
 	} else if (size == 4 && t->be) {
 		write_reg(t, off, (uint32_t)value);
 	}
-	pthread_mutex_unlock(&t->lock);
 }
 
 const struct bus_ops virtio_mmio_ops = {
@@ -301,7 +297,7 @@ static void on_notify(void *ctx, uint32_t events)
 
 	(void)events;
 	eventfd_read(t->notify_fd[q], &count);
-	pthread_mutex_lock(&t->lock);
+	virtio_mmio_lock(t);
 	t->notifies++;
 	if (t->events.notified)
 		t->events.notified(t->events.ctx, q);
@@ -309,7 +305,7 @@ static void on_notify(void *ctx, uint32_t events)
 	 * ignores those too. */
 	if (virtio_mmio_live(t) && t->vq[q].ready && t->be->notify)
 		t->be->notify(t->dev, t, q);
-	pthread_mutex_unlock(&t->lock);
+	virtio_mmio_unlock(t);
 }
 
 static bool kvm_ioeventfd(struct virtio_mmio *t, int vm_fd, unsigned q)
@@ -347,7 +343,7 @@ void virtio_mmio_init(struct virtio_mmio *t, const struct virtio_backend *be, vo
 		      const struct virtio_mmio_env *env)
 {
 	memset(t, 0, sizeof(*t));
-	pthread_mutex_init(&t->lock, NULL);
+	t->lock = env->lock;
 	t->be = be;
 	t->dev = dev;
 	t->mem = env->mem;
@@ -362,17 +358,17 @@ void virtio_mmio_init(struct virtio_mmio *t, const struct virtio_backend *be, vo
 
 void virtio_mmio_reset(struct virtio_mmio *t)
 {
-	pthread_mutex_lock(&t->lock);
+	virtio_mmio_lock(t);
 	reset_locked(t);
-	pthread_mutex_unlock(&t->lock);
+	virtio_mmio_unlock(t);
 }
 
 void virtio_mmio_lock(struct virtio_mmio *t)
 {
-	pthread_mutex_lock(&t->lock);
+	bus_lock(t->lock);
 }
 
 void virtio_mmio_unlock(struct virtio_mmio *t)
 {
-	pthread_mutex_unlock(&t->lock);
+	bus_unlock(t->lock);
 }

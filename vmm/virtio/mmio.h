@@ -21,7 +21,6 @@
 #ifndef MVM_VIRTIO_MMIO_H
 #define MVM_VIRTIO_MMIO_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -45,7 +44,8 @@ struct virtio_notify {
 	unsigned q;
 };
 
-/* What a device provides.  All callbacks run with the transport's lock held. */
+/* What a device provides.  All callbacks run with the transport's lock
+ * held (its bus's lock for it, core/bus.h). */
 struct virtio_backend {
 	const char *name;
 	uint32_t device_id;
@@ -82,10 +82,14 @@ struct virtio_mmio_env {
 	uint64_t base;
 	bool legacy; /* version 1 register layout */
 	struct virtio_mmio_events events;
+	/* The bus's lock for the transport's range (bus_device()): every entry
+	 * that is not a bus access takes it, as its backends do through
+	 * virtio_mmio_lock(). */
+	struct bus_device *lock;
 };
 
 struct virtio_mmio {
-	pthread_mutex_t lock;
+	struct bus_device *lock;
 	const struct virtio_backend *be; /* NULL: an empty slot (DeviceID 0) */
 	void *dev;
 	const struct guest_mem *mem;
@@ -107,7 +111,7 @@ struct virtio_mmio {
 extern const struct bus_ops virtio_mmio_ops;
 
 /* A transport for (be)/(dev) (both NULL: an empty slot), made as (env)
- * says. */
+ * says: registered on its bus already, for (env)'s lock. */
 void virtio_mmio_init(struct virtio_mmio *t, const struct virtio_backend *be, void *dev,
 		      const struct virtio_mmio_env *env);
 
@@ -133,10 +137,12 @@ bool virtio_mmio_has(const struct virtio_mmio *t, unsigned bit);
 /* Device usable: DRIVER_OK set, not failed. */
 bool virtio_mmio_live(const struct virtio_mmio *t);
 
+/* The transport's lock, for entries from outside the bus (backends' host
+ * input and completions, worker threads). */
 void virtio_mmio_lock(struct virtio_mmio *t);
 void virtio_mmio_unlock(struct virtio_mmio *t);
 
-/* Guest reset of the whole machine. */
+/* Guest reset of the whole machine (takes the lock). */
 void virtio_mmio_reset(struct virtio_mmio *t);
 
 #endif
