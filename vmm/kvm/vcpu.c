@@ -128,13 +128,15 @@ static int clear_pv_msrs(struct vcpu *v)
 		0x4b564d03, 0x4b564d04, 0x4b564d05,	/* STEAL_TIME, PV_EOI_EN, POLL_CONTROL */
 		0x6e0,					/* IA32_TSC_DEADLINE */
 	};
-	struct {
+	enum { N = sizeof(index) / sizeof(index[0]) };
+	/* A union: an array after the flexible one is a GNU extension. */
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[sizeof(index) / sizeof(index[0])];
-	} msrs = { .hdr.nmsrs = sizeof(index) / sizeof(index[0]) };
+		uint8_t bytes[sizeof(struct kvm_msrs) + N * sizeof(struct kvm_msr_entry)];
+	} msrs = { .hdr.nmsrs = N };
 
-	for (unsigned i = 0; i < msrs.hdr.nmsrs; i++)
-		msrs.e[i].index = index[i];
+	for (unsigned i = 0; i < N; i++)
+		msrs.hdr.entries[i].index = index[i];
 	/* KVM_SET_MSRS returns how many it set; unsupported ones stop the list. */
 	return ioctl(v->fd, KVM_SET_MSRS, &msrs) < 0 ? -errno : 0;
 }
