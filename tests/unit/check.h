@@ -19,22 +19,44 @@ static int check_passed, check_failed, check_current_failed;
 		}                                                                        \
 	} while (0)
 
-#define CHECK_EQ(a, b)                                                                   \
+static inline void check_eq_failed(const char *file, int line, int row, const char *a,
+				   unsigned long long a_, const char *b, unsigned long long b_)
+{
+	fprintf(stderr, "%s:%d: ", file, line);
+	if (row >= 0)
+		fprintf(stderr, "row %d: ", row);
+	fprintf(stderr, "%s == 0x%llx, expected %s == 0x%llx\n", a, a_, b, b_);
+	check_current_failed = 1;
+}
+
+#define CHECK_EQ(a, b) CHECK_EQ_NAMED(__LINE__, -1, #a, a, #b, b)
+
+/* CHECK_EQ for row (row) of a table written at line (line). */
+#define CHECK_EQ_ROW(line, row, a, b) CHECK_EQ_NAMED(line, row, #a, a, #b, b)
+
+/* Each operand evaluated once, (a) first; (an) and (bn) name them. */
+#define CHECK_EQ_NAMED(line, row, an, a, bn, b)                                          \
 	do {                                                                             \
 		unsigned long long a_ = (unsigned long long)(a);                         \
 		unsigned long long b_ = (unsigned long long)(b);                         \
-		if (a_ != b_) {                                                          \
-			fprintf(stderr, "%s:%d: %s == 0x%llx, expected %s == 0x%llx\n",  \
-				__FILE__, __LINE__, #a, a_, #b, b_);                     \
-			check_current_failed = 1;                                        \
-		}                                                                        \
+		if (a_ != b_)                                                            \
+			check_eq_failed(__FILE__, line, (int)(row), an, a_, bn, b_);     \
 	} while (0)
 
+/* The number of elements in the array literal (type[]){ ... }. */
+#define LEN_OF(type, ...) (sizeof((type[]){ __VA_ARGS__ }) / sizeof(type))
+
 #define RUN(test) check_run(#test, test)
+
+/* The fixture: when set, called before each test, so that every test
+ * starts from the same state. */
+static void (*check_setup)(void);
 
 static inline void check_run(const char *name, void (*fn)(void))
 {
 	check_current_failed = 0;
+	if (check_setup)
+		check_setup();
 	fn();
 	if (check_current_failed) {
 		check_failed++;
