@@ -391,6 +391,8 @@ static void devices_init(struct microvm_devices *d)
 	virtio_slots_init(&d->virtio);
 }
 
+/* The datasheet's parts, fw_cfg last: its device tree and e820 map
+ * describe the others. */
 static int devices_create(struct microvm_board *b)
 {
 	int (*const setup[])(struct microvm_board *) = {
