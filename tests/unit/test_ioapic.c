@@ -3,6 +3,7 @@
 
 #include "check.h"
 #include "dev/ioapic.h"
+#include "indexed.h"
 
 struct fake_sink {
 	unsigned routes, deliveries;
@@ -35,16 +36,17 @@ static void setup(void)
 	ioapic_init(&io, (struct ioapic_sink){ fake_route, fake_deliver, NULL });
 }
 
+/* IOREGSEL at 0x00, IOWIN at 0x10. */
+static const struct indexed window = { &ioapic_ops, &io, 0x00, 0x10, 4 };
+
 static uint32_t reg_read(unsigned reg)
 {
-	ioapic_ops.write(&io, 0x00, 4, reg);
-	return (uint32_t)ioapic_ops.read(&io, 0x10, 4);
+	return (uint32_t)indexed_read(&window, reg);
 }
 
 static void reg_write(unsigned reg, uint32_t v)
 {
-	ioapic_ops.write(&io, 0x00, 4, reg);
-	ioapic_ops.write(&io, 0x10, 4, v);
+	indexed_write(&window, reg, v);
 }
 
 static void program(unsigned pin, uint32_t low, uint32_t high)

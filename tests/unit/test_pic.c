@@ -91,6 +91,13 @@ static void edge(unsigned irq)
 	pic_set_irq(&pic, irq, 0);
 }
 
+/* An edge on (irq), acknowledged by the CPU: in service from now on. */
+static void serve(unsigned irq)
+{
+	edge(irq);
+	pic_read_irq(&pic);
+}
+
 static void test_pic_reset_state_all_clear(void)
 {
 	setup();
@@ -108,14 +115,12 @@ static void test_pic_reset_state_all_clear(void)
 
 static void test_pic_command_port_reads_irr_by_default(void)
 {
-	setup_programmed();
 	pic_set_irq(&pic, 3, 1);
 	CHECK_EQ(rd(MASTER_CMD), 1u << 3);
 }
 
 static void test_pic_icw_sequence_programs_vector_base(void)
 {
-	setup_programmed();
 	edge(0);
 	CHECK_EQ(pic_read_irq(&pic), MASTER_BASE + 0);
 }
@@ -146,14 +151,12 @@ static void test_pic_single_mode_with_icw4_skips_icw3(void)
 	wr(MASTER_DATA, PIC_ICW4_UPM | PIC_ICW4_AEOI);
 	wr(MASTER_DATA, 0x5a);
 	CHECK_EQ(rd(MASTER_DATA), 0x5a);
-	edge(1);
-	pic_read_irq(&pic);
+	serve(1);
 	CHECK_EQ(isr(MASTER_CMD), 0); /* the ICW4 took effect */
 }
 
 static void test_pic_imr_write_reads_back(void)
 {
-	setup_programmed();
 	wr(MASTER_DATA, 0xa5);
 	wr(SLAVE_DATA, 0x3c);
 	CHECK_EQ(rd(MASTER_DATA), 0xa5);
@@ -162,10 +165,8 @@ static void test_pic_imr_write_reads_back(void)
 
 static void test_pic_icw1_clears_imr_isr_and_pending_edge(void)
 {
-	setup_programmed();
 	wr(MASTER_DATA, 0xf0);
-	edge(0);
-	pic_read_irq(&pic);
+	serve(0);
 	edge(1);
 	wr(MASTER_CMD, PIC_ICW1_INIT | PIC_ICW1_IC4);
 	CHECK_EQ(rd(MASTER_DATA), 0);
@@ -176,7 +177,6 @@ static void test_pic_icw1_clears_imr_isr_and_pending_edge(void)
 
 static void test_pic_edge_on_irq1_raises_output(void)
 {
-	setup_programmed();
 	pic_set_irq(&pic, 1, 1);
 	CHECK_EQ(pic_output(&pic), 1);
 	CHECK_EQ(f.level, 1);
@@ -185,7 +185,6 @@ static void test_pic_edge_on_irq1_raises_output(void)
 
 static void test_pic_read_irq_returns_vector_and_moves_irr_to_isr(void)
 {
-	setup_programmed();
 	edge(1);
 	CHECK_EQ(pic_read_irq(&pic), MASTER_BASE + 1);
 	CHECK_EQ(irr(MASTER_CMD), 0);
@@ -195,7 +194,6 @@ static void test_pic_read_irq_returns_vector_and_moves_irr_to_isr(void)
 
 static void test_pic_edge_input_held_high_requests_once(void)
 {
-	setup_programmed();
 	pic_set_irq(&pic, 1, 1);
 	pic_read_irq(&pic);
 	wr(MASTER_CMD, PIC_OCW2_NON_SPECIFIC_EOI);
@@ -206,7 +204,6 @@ static void test_pic_edge_input_held_high_requests_once(void)
 
 static void test_pic_edge_latched_after_input_drops(void)
 {
-	setup_programmed();
 	edge(3);
 	CHECK_EQ(irr(MASTER_CMD), 1u << 3);
 	CHECK_EQ(pic_read_irq(&pic), MASTER_BASE + 3);
@@ -214,38 +211,29 @@ static void test_pic_edge_latched_after_input_drops(void)
 
 static void test_pic_non_specific_eoi_clears_highest_isr_bit(void)
 {
-	setup_programmed();
-	edge(4);
-	pic_read_irq(&pic);
-	edge(1);
-	pic_read_irq(&pic); /* IRQ 1 nests inside IRQ 4 */
+	serve(4);
+	serve(1); /* IRQ 1 nests inside IRQ 4 */
 	wr(MASTER_CMD, PIC_OCW2_NON_SPECIFIC_EOI);
 	CHECK_EQ(isr(MASTER_CMD), 1u << 4);
 }
 
 static void test_pic_specific_eoi_clears_named_isr_bit(void)
 {
-	setup_programmed();
-	edge(4);
-	pic_read_irq(&pic);
-	edge(1);
-	pic_read_irq(&pic);
+	serve(4);
+	serve(1);
 	wr(MASTER_CMD, PIC_OCW2_SPECIFIC_EOI | 4);
 	CHECK_EQ(isr(MASTER_CMD), 1u << 1);
 }
 
 static void test_pic_nop_command_changes_nothing(void)
 {
-	setup_programmed();
-	edge(5);
-	pic_read_irq(&pic);
+	serve(5);
 	wr(MASTER_CMD, PIC_OCW2_NOP | 5);
 	CHECK_EQ(isr(MASTER_CMD), 1u << 5);
 }
 
 static void test_pic_lower_irq_number_wins(void)
 {
-	setup_programmed();
 	edge(6);
 	edge(3);
 	CHECK_EQ(pic_read_irq(&pic), MASTER_BASE + 3);
@@ -253,9 +241,7 @@ static void test_pic_lower_irq_number_wins(void)
 
 static void test_pic_higher_priority_interrupts_lower_in_service(void)
 {
-	setup_programmed();
-	edge(4);
-	pic_read_irq(&pic);
+	serve(4);
 	edge(1);
 	CHECK_EQ(pic_output(&pic), 1);
 	CHECK_EQ(pic_read_irq(&pic), MASTER_BASE + 1);
@@ -264,9 +250,7 @@ static void test_pic_higher_priority_interrupts_lower_in_service(void)
 
 static void test_pic_lower_priority_waits_for_eoi(void)
 {
-	setup_programmed();
-	edge(1);
-	pic_read_irq(&pic);
+	serve(1);
 	edge(4);
 	CHECK_EQ(pic_output(&pic), 0);
 	wr(MASTER_CMD, PIC_OCW2_NON_SPECIFIC_EOI);
@@ -276,18 +260,14 @@ static void test_pic_lower_priority_waits_for_eoi(void)
 
 static void test_pic_equal_priority_waits_for_eoi(void)
 {
-	setup_programmed();
-	edge(3);
-	pic_read_irq(&pic);
+	serve(3);
 	edge(3);
 	CHECK_EQ(pic_output(&pic), 0);
 }
 
 static void test_pic_rotate_on_non_specific_eoi_makes_serviced_lowest(void)
 {
-	setup_programmed();
-	edge(0);
-	pic_read_irq(&pic);
+	serve(0);
 	wr(MASTER_CMD, PIC_OCW2_ROTATE_NON_SPECIFIC_EOI);
 	CHECK_EQ(isr(MASTER_CMD), 0);
 	edge(0);
@@ -297,9 +277,7 @@ static void test_pic_rotate_on_non_specific_eoi_makes_serviced_lowest(void)
 
 static void test_pic_rotate_on_specific_eoi_makes_named_lowest(void)
 {
-	setup_programmed();
-	edge(3);
-	pic_read_irq(&pic);
+	serve(3);
 	wr(MASTER_CMD, PIC_OCW2_ROTATE_SPECIFIC_EOI | 3);
 	CHECK_EQ(isr(MASTER_CMD), 0);
 	edge(3);
@@ -309,7 +287,6 @@ static void test_pic_rotate_on_specific_eoi_makes_named_lowest(void)
 
 static void test_pic_set_priority_makes_named_lowest(void)
 {
-	setup_programmed();
 	wr(MASTER_CMD, PIC_OCW2_SET_PRIORITY | 4);
 	edge(3);
 	edge(6);
@@ -318,12 +295,9 @@ static void test_pic_set_priority_makes_named_lowest(void)
 
 static void test_pic_rotated_non_specific_eoi_clears_highest_by_rotation(void)
 {
-	setup_programmed();
 	wr(MASTER_CMD, PIC_OCW2_SET_PRIORITY | 4);
-	edge(1);
-	pic_read_irq(&pic);
-	edge(6);
-	pic_read_irq(&pic); /* 6 outranks 1 now */
+	serve(1);
+	serve(6); /* 6 outranks 1 now */
 	wr(MASTER_CMD, PIC_OCW2_NON_SPECIFIC_EOI);
 	CHECK_EQ(isr(MASTER_CMD), 1u << 1);
 }
@@ -344,8 +318,7 @@ static void test_pic_rotate_in_auto_eoi_set_rotates_on_ack(void)
 	setup();
 	program(PIC_ICW4_AEOI);
 	wr(MASTER_CMD, PIC_OCW2_ROTATE_AEOI_SET);
-	edge(3);
-	pic_read_irq(&pic);
+	serve(3);
 	edge(0);
 	edge(4);
 	CHECK_EQ(pic_read_irq(&pic), MASTER_BASE + 4);
@@ -357,8 +330,7 @@ static void test_pic_rotate_in_auto_eoi_clear_keeps_priorities(void)
 	program(PIC_ICW4_AEOI);
 	wr(MASTER_CMD, PIC_OCW2_ROTATE_AEOI_SET);
 	wr(MASTER_CMD, PIC_OCW2_ROTATE_AEOI_CLEAR);
-	edge(3);
-	pic_read_irq(&pic);
+	serve(3);
 	edge(0);
 	edge(4);
 	CHECK_EQ(pic_read_irq(&pic), MASTER_BASE + 0);
@@ -371,14 +343,12 @@ static void test_pic_icw1_without_ic4_clears_auto_eoi(void)
 	wr(MASTER_CMD, PIC_ICW1_INIT);
 	wr(MASTER_DATA, MASTER_BASE);
 	wr(MASTER_DATA, 1u << PIC_CASCADE_IRQ);
-	edge(4);
-	pic_read_irq(&pic);
+	serve(4);
 	CHECK_EQ(isr(MASTER_CMD), 1u << 4);
 }
 
 static void test_pic_poll_returns_request_and_acknowledges(void)
 {
-	setup_programmed();
 	edge(5);
 	wr(MASTER_CMD, PIC_OCW3_SEL | PIC_OCW3_P);
 	CHECK_EQ(rd(MASTER_CMD), PIC_POLL_INT | 5);
@@ -389,14 +359,12 @@ static void test_pic_poll_returns_request_and_acknowledges(void)
 
 static void test_pic_poll_without_request_returns_zero(void)
 {
-	setup_programmed();
 	wr(MASTER_CMD, PIC_OCW3_SEL | PIC_OCW3_P);
 	CHECK_EQ(rd(MASTER_DATA), 0);
 }
 
 static void test_pic_poll_applies_to_one_read(void)
 {
-	setup_programmed();
 	wr(MASTER_DATA, 0x81);
 	wr(MASTER_CMD, PIC_OCW3_SEL | PIC_OCW3_P);
 	CHECK_EQ(rd(MASTER_DATA), 0); /* the poll word, not the IMR */
@@ -405,9 +373,7 @@ static void test_pic_poll_applies_to_one_read(void)
 
 static void test_pic_ocw3_selects_isr_then_irr(void)
 {
-	setup_programmed();
-	edge(6); /* IRQ 6 in service */
-	pic_read_irq(&pic);
+	serve(6); /* IRQ 6 in service */
 	edge(7); /* IRQ 7 requested */
 	wr(MASTER_CMD, PIC_OCW3_SEL | PIC_OCW3_RR | PIC_OCW3_RIS);
 	CHECK_EQ(rd(MASTER_CMD), 1u << 6);
@@ -417,9 +383,7 @@ static void test_pic_ocw3_selects_isr_then_irr(void)
 
 static void test_pic_ocw3_without_rr_keeps_selection(void)
 {
-	setup_programmed();
-	edge(6);
-	pic_read_irq(&pic);
+	serve(6);
 	wr(MASTER_CMD, PIC_OCW3_SEL | PIC_OCW3_RR | PIC_OCW3_RIS);
 	wr(MASTER_CMD, PIC_OCW3_SEL | PIC_OCW3_RIS); /* RR = 0: no action */
 	CHECK_EQ(rd(MASTER_CMD), 1u << 6);
@@ -427,7 +391,6 @@ static void test_pic_ocw3_without_rr_keeps_selection(void)
 
 static void test_pic_data_port_reads_imr_whatever_ocw3_selects(void)
 {
-	setup_programmed();
 	wr(MASTER_DATA, 0x42);
 	wr(MASTER_CMD, PIC_OCW3_SEL | PIC_OCW3_RR | PIC_OCW3_RIS);
 	CHECK_EQ(rd(MASTER_DATA), 0x42);
@@ -435,9 +398,7 @@ static void test_pic_data_port_reads_imr_whatever_ocw3_selects(void)
 
 static void test_pic_special_mask_mode_lets_lower_priority_in(void)
 {
-	setup_programmed();
-	edge(3);
-	pic_read_irq(&pic);
+	serve(3);
 	edge(5);
 	CHECK_EQ(pic_output(&pic), 0);
 	wr(MASTER_DATA, 1u << 3);
@@ -448,9 +409,7 @@ static void test_pic_special_mask_mode_lets_lower_priority_in(void)
 
 static void test_pic_special_mask_mode_reset_restores_nesting(void)
 {
-	setup_programmed();
-	edge(3);
-	pic_read_irq(&pic);
+	serve(3);
 	wr(MASTER_DATA, 1u << 3);
 	wr(MASTER_CMD, PIC_OCW3_SEL | PIC_OCW3_ESMM | PIC_OCW3_SMM);
 	wr(MASTER_CMD, PIC_OCW3_SEL | PIC_OCW3_ESMM);
@@ -460,7 +419,6 @@ static void test_pic_special_mask_mode_reset_restores_nesting(void)
 
 static void test_pic_level_input_stays_requested_while_high(void)
 {
-	setup_programmed();
 	wr(ELCR_MASTER, 1u << 5);
 	pic_set_irq(&pic, 5, 1);
 	CHECK_EQ(pic_read_irq(&pic), MASTER_BASE + 5);
@@ -470,7 +428,6 @@ static void test_pic_level_input_stays_requested_while_high(void)
 
 static void test_pic_level_input_reraises_after_eoi(void)
 {
-	setup_programmed();
 	wr(ELCR_MASTER, 1u << 5);
 	pic_set_irq(&pic, 5, 1);
 	pic_read_irq(&pic);
@@ -481,7 +438,6 @@ static void test_pic_level_input_reraises_after_eoi(void)
 
 static void test_pic_level_input_low_withdraws_request(void)
 {
-	setup_programmed();
 	wr(ELCR_MASTER, 1u << 5);
 	pic_set_irq(&pic, 5, 1);
 	pic_set_irq(&pic, 5, 0);
@@ -491,7 +447,6 @@ static void test_pic_level_input_low_withdraws_request(void)
 
 static void test_pic_elcr_write_on_high_input_requests_it(void)
 {
-	setup_programmed();
 	pic_set_irq(&pic, 5, 1);
 	pic_read_irq(&pic);
 	wr(MASTER_CMD, PIC_OCW2_NON_SPECIFIC_EOI);
@@ -527,7 +482,6 @@ static void test_pic_elcr_slave_keeps_mask_de(void)
 
 static void test_pic_elcr_survives_icw1(void)
 {
-	setup_programmed();
 	wr(ELCR_SLAVE, 0x0c);
 	wr(SLAVE_CMD, PIC_ICW1_INIT | PIC_ICW1_IC4);
 	CHECK_EQ(rd(ELCR_SLAVE), 0x0c);
@@ -535,7 +489,6 @@ static void test_pic_elcr_survives_icw1(void)
 
 static void test_pic_cascade_irq10_delivers_slave_base_plus_2(void)
 {
-	setup_programmed();
 	edge(10);
 	CHECK_EQ(pic_output(&pic), 1);
 	CHECK_EQ(pic_read_irq(&pic), SLAVE_BASE + 2);
@@ -546,7 +499,6 @@ static void test_pic_cascade_irq10_delivers_slave_base_plus_2(void)
 
 static void test_pic_cascade_next_slave_irq_after_both_eois(void)
 {
-	setup_programmed();
 	edge(10);
 	pic_read_irq(&pic);
 	edge(12);
@@ -558,7 +510,6 @@ static void test_pic_cascade_next_slave_irq_after_both_eois(void)
 
 static void test_pic_slave_irq_beats_lower_master_irq(void)
 {
-	setup_programmed();
 	edge(3);
 	edge(14);
 	CHECK_EQ(pic_read_irq(&pic), SLAVE_BASE + 6); /* IR2 outranks IR3 */
@@ -566,7 +517,6 @@ static void test_pic_slave_irq_beats_lower_master_irq(void)
 
 static void test_pic_without_sfnm_slave_cannot_nest(void)
 {
-	setup_programmed();
 	edge(11);
 	pic_read_irq(&pic);
 	edge(9);
@@ -596,7 +546,6 @@ static void test_pic_single_mode_master_answers_irq2_itself(void)
 
 static void test_pic_spurious_irq7_when_request_drops_before_inta(void)
 {
-	setup_programmed();
 	wr(ELCR_MASTER, 1u << 5);
 	pic_set_irq(&pic, 5, 1);
 	CHECK_EQ(pic_output(&pic), 1);
@@ -607,7 +556,6 @@ static void test_pic_spurious_irq7_when_request_drops_before_inta(void)
 
 static void test_pic_spurious_irq15_when_slave_request_drops(void)
 {
-	setup_programmed();
 	wr(ELCR_SLAVE, 1u << 2);
 	pic_set_irq(&pic, 10, 1);
 	pic_set_irq(&pic, 10, 0); /* the master's IR2 edge stays latched */
@@ -618,7 +566,6 @@ static void test_pic_spurious_irq15_when_slave_request_drops(void)
 
 static void test_pic_masked_input_does_not_raise_output(void)
 {
-	setup_programmed();
 	wr(MASTER_DATA, 1u << 4);
 	edge(4);
 	CHECK_EQ(pic_output(&pic), 0);
@@ -627,7 +574,6 @@ static void test_pic_masked_input_does_not_raise_output(void)
 
 static void test_pic_unmasking_pending_input_raises_output(void)
 {
-	setup_programmed();
 	wr(MASTER_DATA, 1u << 4);
 	edge(4);
 	wr(MASTER_DATA, 0);
@@ -636,7 +582,6 @@ static void test_pic_unmasking_pending_input_raises_output(void)
 
 static void test_pic_masking_after_raise_gives_spurious_irq7(void)
 {
-	setup_programmed();
 	edge(4);
 	wr(MASTER_DATA, 1u << 4);
 	CHECK_EQ(pic_output(&pic), 0);
@@ -645,7 +590,6 @@ static void test_pic_masking_after_raise_gives_spurious_irq7(void)
 
 static void test_pic_output_callback_only_on_level_change(void)
 {
-	setup_programmed();
 	edge(4);
 	CHECK_EQ(f.changes, 1);
 	edge(1);
@@ -658,7 +602,6 @@ static void test_pic_output_callback_only_on_level_change(void)
 
 static void test_pic_out_of_range_and_cascade_inputs_ignored(void)
 {
-	setup_programmed();
 	pic_set_irq(&pic, 16, 1);
 	pic_set_irq(&pic, PIC_CASCADE_IRQ, 1);
 	pic_set_irq(&pic, ~0u, 1);
@@ -669,7 +612,6 @@ static void test_pic_out_of_range_and_cascade_inputs_ignored(void)
 
 static void test_pic_reset_lowers_output_and_clears_elcr(void)
 {
-	setup_programmed();
 	wr(ELCR_MASTER, 1u << 5);
 	edge(1);
 	pic_reset(&pic);
@@ -681,7 +623,6 @@ static void test_pic_reset_lowers_output_and_clears_elcr(void)
 
 static void test_pic_wider_accesses_refused_by_bus(void)
 {
-	setup_programmed();
 	wr(MASTER_DATA, 0x12);
 	CHECK_EQ(bus_read(&io, MASTER_CMD, 2), 0xffff);
 	bus_write(&io, MASTER_DATA - 1, 2, 0x3400);
@@ -695,7 +636,6 @@ static void test_pic_every_byte_to_every_port_is_safe(void)
 	static const uint16_t ports[] = { MASTER_CMD, MASTER_DATA, SLAVE_CMD, SLAVE_DATA,
 					  ELCR_MASTER, ELCR_SLAVE };
 
-	setup_programmed();
 	for (unsigned v = 0; v < 256; v++) {
 		for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
 			wr(ports[i], (uint8_t)v);
@@ -709,6 +649,7 @@ static void test_pic_every_byte_to_every_port_is_safe(void)
 
 int main(void)
 {
+	check_setup = setup_programmed;
 	RUN(test_pic_reset_state_all_clear);
 	RUN(test_pic_command_port_reads_irr_by_default);
 	RUN(test_pic_icw_sequence_programs_vector_base);
