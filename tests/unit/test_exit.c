@@ -4,40 +4,14 @@
 
 #include "check.h"
 #include "kvm/exit.h"
+#include "recdev.h"
 
-struct rec {
-	uint64_t offset;
-	unsigned size;
-	uint64_t value;
-	unsigned writes;
-	unsigned reads;
-};
-
-static uint64_t rec_read(void *dev, uint64_t offset, unsigned size)
-{
-	struct rec *r = dev;
-
-	r->offset = offset;
-	r->size = size;
-	r->reads++;
-	return 0x5a;
-}
-
-static void rec_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
-{
-	struct rec *r = dev;
-
-	r->offset = offset;
-	r->size = size;
-	r->value = value;
-	r->writes++;
-}
-
-static const struct bus_ops rec_ops = { "rec", BUS_SIZE_ANY, rec_read, rec_write };
+static const struct bus_ops rec_ops = { "rec", BUS_SIZE_ANY, recdev_read, recdev_write };
 
 static struct kvm_run *run;
 static struct bus pio, mmio;
-static struct rec dev;
+static struct recdev dev;
+static struct exit_access a; /* what the last dispatch reported */
 
 static void setup(void)
 {
@@ -49,7 +23,7 @@ static void setup(void)
 
 	memset(&page, 0, sizeof(page));
 	run = &page.run;
-	memset(&dev, 0, sizeof(dev));
+	dev = (struct recdev){ .read_value = 0x5a };
 	bus_init(&pio, "pio");
 	bus_init(&mmio, "mmio");
 	CHECK_EQ(bus_register(&pio, 0x3f8, 8, &rec_ops, &dev), 0);
@@ -71,14 +45,24 @@ static uint8_t *io_data(void)
 	return (uint8_t *)run + 4096;
 }
 
+static void mmio_exit(uint64_t addr, uint32_t len, uint8_t is_write)
+{
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = addr;
+	run->mmio.len = len;
+	run->mmio.is_write = is_write;
+}
+
+static enum exit_action dispatch(void)
+{
+	return exit_dispatch(run, &pio, &mmio, &a);
+}
+
 static void test_exit_io_out_dispatches_value(void)
 {
-	struct exit_access a;
-
-	setup();
 	io_exit(KVM_EXIT_IO_OUT, 0x3f9, 1, 1);
 	io_data()[0] = 0x41;
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(dispatch(), EXIT_CONTINUE);
 	CHECK_EQ(dev.offset, 1);
 	CHECK_EQ(dev.value, 0x41);
 	CHECK_EQ(a.addr, 0x3f9);
@@ -88,11 +72,8 @@ static void test_exit_io_out_dispatches_value(void)
 
 static void test_exit_io_in_fills_data(void)
 {
-	struct exit_access a;
-
-	setup();
 	io_exit(KVM_EXIT_IO_IN, 0x3fd, 1, 1);
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(dispatch(), EXIT_CONTINUE);
 	CHECK_EQ(io_data()[0], 0x5a);
 	CHECK_EQ(a.value, 0x5a);
 	CHECK_EQ(a.write, 0);
@@ -100,22 +81,16 @@ static void test_exit_io_in_fills_data(void)
 
 static void test_exit_io_in_unassigned_reads_all_ones(void)
 {
-	struct exit_access a;
-
-	setup();
 	io_exit(KVM_EXIT_IO_IN, 0xcf8, 4, 1);
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(dispatch(), EXIT_CONTINUE);
 	CHECK_EQ(exit_le_load(io_data(), 4), 0xffffffff);
 }
 
 static void test_exit_string_io_dispatches_every_item(void)
 {
-	struct exit_access a;
-
-	setup();
 	io_exit(KVM_EXIT_IO_OUT, 0x3f8, 1, 5);
 	memcpy(io_data(), "hello", 5);
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(dispatch(), EXIT_CONTINUE);
 	CHECK_EQ(dev.writes, 5);
 	CHECK_EQ(dev.value, 'o');
 	CHECK_EQ(a.value, 'h');
@@ -123,11 +98,8 @@ static void test_exit_string_io_dispatches_every_item(void)
 
 static void test_exit_string_io_filling_the_data_page_is_served(void)
 {
-	struct exit_access a;
-
-	setup();
 	io_exit(KVM_EXIT_IO_IN, 0x3f8, 4, 1024);
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(dispatch(), EXIT_CONTINUE);
 	CHECK_EQ(dev.reads, 1024);
 	CHECK_EQ(exit_le_load(io_data() + 4092, 4), 0x5a);
 }
@@ -136,18 +108,15 @@ static void test_exit_string_io_filling_the_data_page_is_served(void)
  * look, so nothing is dispatched and the vCPU stops. */
 static void test_exit_io_data_beyond_the_data_page_fails(void)
 {
-	struct exit_access a;
-
-	setup();
 	io_exit(KVM_EXIT_IO_OUT, 0x3f8, 1, 4097);
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dispatch(), EXIT_FAIL);
 	io_exit(KVM_EXIT_IO_IN, 0x3f8, 4, 0x40000001); /* size * count wraps 32 bits */
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dispatch(), EXIT_FAIL);
 	io_exit(KVM_EXIT_IO_IN, 0x3f8, 2, 1);
 	run->io.data_offset = 2 * 4096 - 1;
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dispatch(), EXIT_FAIL);
 	run->io.data_offset = ~0ULL - 1; /* would wrap the pointer */
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dispatch(), EXIT_FAIL);
 	CHECK_EQ(dev.reads + dev.writes, 0);
 	CHECK_EQ(pio.unassigned_reads + pio.unassigned_writes, 0);
 }
@@ -156,48 +125,36 @@ static void test_exit_io_data_beyond_the_data_page_fails(void)
  * count being looped on. */
 static void test_exit_io_data_inside_kvm_run_fails(void)
 {
-	struct exit_access a;
-
-	setup();
 	io_exit(KVM_EXIT_IO_IN, 0x3f8, 4, 1);
 	run->io.data_offset = (uint64_t)((uint8_t *)&run->io.count - (uint8_t *)run);
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dispatch(), EXIT_FAIL);
 	CHECK_EQ(dev.reads, 0);
 	CHECK_EQ(run->io.count, 1);
 }
 
 static void test_exit_io_of_no_port_size_or_no_items_fails(void)
 {
-	struct exit_access a;
-
-	setup();
 	io_exit(KVM_EXIT_IO_IN, 0x3f8, 0, 0xffffffff); /* would loop 2^32 times */
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dispatch(), EXIT_FAIL);
 	io_exit(KVM_EXIT_IO_IN, 0x3f8, 8, 1);
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dispatch(), EXIT_FAIL);
 	io_exit(KVM_EXIT_IO_IN, 0x3f8, 3, 1);
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dispatch(), EXIT_FAIL);
 	io_exit(KVM_EXIT_IO_OUT, 0x3f8, 1, 0);
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dispatch(), EXIT_FAIL);
 	CHECK_EQ(dev.reads + dev.writes, 0);
 }
 
 static void test_exit_mmio_write_and_read(void)
 {
-	struct exit_access a;
-
-	setup();
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = 0xfeb00070;
-	run->mmio.len = 4;
-	run->mmio.is_write = 1;
+	mmio_exit(0xfeb00070, 4, 1);
 	exit_le_store(run->mmio.data, 4, 0x12345678);
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(dispatch(), EXIT_CONTINUE);
 	CHECK_EQ(dev.offset, 0x70);
 	CHECK_EQ(dev.value, 0x12345678);
 	run->mmio.is_write = 0;
 	run->mmio.len = 8;
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(dispatch(), EXIT_CONTINUE);
 	CHECK_EQ(exit_le_load(run->mmio.data, 8), 0x5a);
 	CHECK_EQ(a.size, 8);
 }
@@ -205,16 +162,10 @@ static void test_exit_mmio_write_and_read(void)
 /* As QEMU: unassigned memory reads 0 (unassigned_mem_read), unlike ports. */
 static void test_exit_mmio_unassigned_read_is_zero(void)
 {
-	struct exit_access a;
-
-	setup();
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = 0xd0000000;
-	run->mmio.is_write = 0;
 	for (unsigned len = 1; len <= 8; len *= 2) {
+		mmio_exit(0xd0000000, len, 0);
 		memset(run->mmio.data, 0xa5, sizeof(run->mmio.data));
-		run->mmio.len = len;
-		CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+		CHECK_EQ(dispatch(), EXIT_CONTINUE);
 		CHECK_EQ(exit_le_load(run->mmio.data, len), 0);
 		CHECK_EQ(a.value, 0);
 		CHECK_EQ(a.size, len);
@@ -225,46 +176,32 @@ static void test_exit_mmio_unassigned_read_is_zero(void)
 
 static void test_exit_mmio_read_straddling_a_device_end_is_zero(void)
 {
-	struct exit_access a;
-
-	setup();
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = 0xfeb001fc; /* 4 bytes in the device, 4 past it */
-	run->mmio.len = 8;
+	mmio_exit(0xfeb001fc, 8, 0); /* 4 bytes in the device, 4 past it */
 	memset(run->mmio.data, 0xa5, sizeof(run->mmio.data));
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(dispatch(), EXIT_CONTINUE);
 	CHECK_EQ(exit_le_load(run->mmio.data, 8), 0);
 	CHECK_EQ(dev.reads, 0);
 }
 
 static void test_exit_mmio_oversized_length_is_unassigned(void)
 {
-	struct exit_access a;
-
-	setup();
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = 0xfeb00000;
-	run->mmio.len = 64;
-	run->mmio.is_write = 1;
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	mmio_exit(0xfeb00000, 64, 1);
+	CHECK_EQ(dispatch(), EXIT_CONTINUE);
 	CHECK_EQ(dev.writes, 0);
 	CHECK_EQ(mmio.unassigned_writes, 1);
 }
 
 static void test_exit_shutdown_and_system_events(void)
 {
-	struct exit_access a;
-
-	setup();
 	run->exit_reason = KVM_EXIT_SHUTDOWN;
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_SHUTDOWN);
+	CHECK_EQ(dispatch(), EXIT_SHUTDOWN);
 	run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
 	run->system_event.type = KVM_SYSTEM_EVENT_RESET;
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_RESET);
+	CHECK_EQ(dispatch(), EXIT_RESET);
 	run->system_event.type = KVM_SYSTEM_EVENT_SHUTDOWN;
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_SHUTDOWN);
+	CHECK_EQ(dispatch(), EXIT_SHUTDOWN);
 	run->system_event.type = 99;
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dispatch(), EXIT_FAIL);
 }
 
 static void emulation_failure(const uint8_t *insn, uint8_t len)
@@ -279,60 +216,46 @@ static void emulation_failure(const uint8_t *insn, uint8_t len)
 
 static void test_exit_int3_emulation_failure_is_int3(void)
 {
-	struct exit_access a;
-
-	setup();
 	emulation_failure((const uint8_t[]){ 0xcc }, 1);
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_INT3);
+	CHECK_EQ(dispatch(), EXIT_INT3);
 }
 
 static void test_exit_fwait_emulation_failure_is_fwait(void)
 {
-	struct exit_access a;
-
-	setup();
 	emulation_failure((const uint8_t[]){ 0x9b, 0x65, 0x48, 0xc7, 0x05 }, 5);
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FWAIT);
+	CHECK_EQ(dispatch(), EXIT_FWAIT);
 	run->emulation_failure.insn_size = 0; /* no bytes: cannot know */
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dispatch(), EXIT_FAIL);
 }
 
 static void test_exit_other_emulation_failure_fails(void)
 {
-	struct exit_access a;
-
-	setup();
 	emulation_failure((const uint8_t[]){ 0x48, 0x0f, 0xc7, 0x0e }, 4);
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dispatch(), EXIT_FAIL);
 	emulation_failure((const uint8_t[]){ 0xcc }, 1);
 	run->emulation_failure.flags = 0; /* bytes not valid: cannot know */
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dispatch(), EXIT_FAIL);
 }
 
 static void test_exit_unknown_reason_fails(void)
 {
-	struct exit_access a;
-
-	setup();
 	run->exit_reason = 0x7777;
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dispatch(), EXIT_FAIL);
 	run->exit_reason = KVM_EXIT_HLT; /* never with an in-kernel LAPIC */
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_FAIL);
+	CHECK_EQ(dispatch(), EXIT_FAIL);
 }
 
 static void test_exit_intr_and_eoi(void)
 {
-	struct exit_access a;
-
-	setup();
 	run->exit_reason = KVM_EXIT_INTR;
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_CONTINUE);
+	CHECK_EQ(dispatch(), EXIT_CONTINUE);
 	run->exit_reason = KVM_EXIT_IOAPIC_EOI;
-	CHECK_EQ(exit_dispatch(run, &pio, &mmio, &a), EXIT_EOI);
+	CHECK_EQ(dispatch(), EXIT_EOI);
 }
 
 int main(void)
 {
+	check_setup = setup;
 	RUN(test_exit_io_out_dispatches_value);
 	RUN(test_exit_io_in_fills_data);
 	RUN(test_exit_io_in_unassigned_reads_all_ones);

@@ -100,15 +100,15 @@ static void serve(unsigned irq)
 
 static void test_pic_reset_state_all_clear(void)
 {
+	const uint16_t cmd[] = { MASTER_CMD, SLAVE_CMD };
+
 	setup();
-	CHECK_EQ(irr(MASTER_CMD), 0);
-	CHECK_EQ(isr(MASTER_CMD), 0);
-	CHECK_EQ(rd(MASTER_DATA), 0);
-	CHECK_EQ(irr(SLAVE_CMD), 0);
-	CHECK_EQ(isr(SLAVE_CMD), 0);
-	CHECK_EQ(rd(SLAVE_DATA), 0);
-	CHECK_EQ(rd(ELCR_MASTER), 0);
-	CHECK_EQ(rd(ELCR_SLAVE), 0);
+	for (unsigned chip = 0; chip < 2; chip++) {
+		CHECK_EQ_ROW(__LINE__, chip, irr(cmd[chip]), 0);
+		CHECK_EQ_ROW(__LINE__, chip, isr(cmd[chip]), 0);
+		CHECK_EQ_ROW(__LINE__, chip, rd(cmd[chip] + 1), 0); /* IMR */
+		CHECK_EQ_ROW(__LINE__, chip, rd(ELCR_MASTER + chip), 0);
+	}
 	CHECK_EQ(pic_output(&pic), 0);
 	CHECK_EQ(f.changes, 0);
 }
