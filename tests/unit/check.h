@@ -7,6 +7,7 @@
 #define MVM_CHECK_H
 
 #include <stdio.h>
+#include <string.h>
 
 static int check_passed, check_failed, check_current_failed;
 
@@ -41,6 +42,17 @@ static inline void check_eq_failed(const char *file, int line, int row, const ch
 		unsigned long long b_ = (unsigned long long)(b);                         \
 		if (a_ != b_)                                                            \
 			check_eq_failed(__FILE__, line, (int)(row), an, a_, bn, b_);     \
+	} while (0)
+
+/* Two NUL-terminated strings are equal. */
+#define CHECK_STREQ(a, b)                                                                \
+	do {                                                                             \
+		const char *a_ = (a), *b_ = (b);                                         \
+		if (!a_ || !b_ || strcmp(a_, b_)) {                                      \
+			fprintf(stderr, "%s:%d: %s == \"%s\", expected \"%s\"\n", __FILE__,  \
+				__LINE__, #a, a_ ? a_ : "(null)", b_ ? b_ : "(null)");     \
+			check_current_failed = 1;                                        \
+		}                                                                        \
 	} while (0)
 
 /* The number of elements in the array literal (type[]){ ... }. */

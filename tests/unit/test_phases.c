@@ -13,10 +13,24 @@
 
 static struct trace_event ev[32];
 static size_t n;
+static struct boot_phases p;
 
 static void reset(void)
 {
 	n = 0;
+}
+
+static void compute(void)
+{
+	phases_compute(ev, n, &p);
+}
+
+/* How long (phase) lasted; ~0 if the trace has no such phase. */
+static uint64_t span(enum boot_phase phase)
+{
+	uint64_t start, end;
+
+	return phases_span(&p, phase, &start, &end) ? end - start : ~0ULL;
 }
 
 static void add(uint64_t ms, enum probe_kind kind, uint64_t addr, uint64_t value, uint32_t reason)
@@ -45,109 +59,84 @@ static void linux_tail(int patched)
 
 static void test_phases_direct_boot_with_marker_patch(void)
 {
-	struct boot_phases p;
-	uint64_t a, b;
-
-	reset();
 	add(1, PROBE_VMM_EXEC, 0, 0, 0);
 	add(3, PROBE_VMM_START, 0, 0, 0);
 	add(4, PROBE_FIRST_RUN, 0, 0, 0);
 	linux_tail(1);
-	phases_compute(ev, n, &p);
-	CHECK(!strcmp(p.origin_from, "exec"));
-	CHECK(phases_span(&p, PHASE_VMM, &a, &b));
-	CHECK_EQ(b - a, 3 * MS);
-	CHECK(phases_span(&p, PHASE_FIRMWARE, &a, &b));
-	CHECK_EQ(b - a, 0);
-	CHECK(!strcmp(p.kernel_entry_from, "direct boot"));
-	CHECK(phases_span(&p, PHASE_KERNEL, &a, &b));
-	CHECK_EQ(b - a, 46 * MS);
-	CHECK(phases_span(&p, PHASE_USER, &a, &b));
-	CHECK_EQ(b - a, 10 * MS);
+	compute();
+	CHECK_STREQ(p.origin_from, "exec");
+	CHECK_EQ(span(PHASE_VMM), 3 * MS);
+	CHECK_EQ(span(PHASE_FIRMWARE), 0);
+	CHECK_STREQ(p.kernel_entry_from, "direct boot");
+	CHECK_EQ(span(PHASE_KERNEL), 46 * MS);
+	CHECK_EQ(span(PHASE_USER), 10 * MS);
 	CHECK_EQ(p.start_kernel, 20 * MS);
-	CHECK(!strcmp(p.init_from, "marker 7"));
+	CHECK_STREQ(p.init_from, "marker 7");
 }
 
 static void test_phases_without_marker_patch_kernel_runs_to_the_end(void)
 {
-	struct boot_phases p;
 	uint64_t a, b;
 
-	reset();
 	add(3, PROBE_VMM_START, 0, 0, 0);
 	add(4, PROBE_FIRST_RUN, 0, 0, 0);
 	linux_tail(0);
-	phases_compute(ev, n, &p);
-	CHECK(!strcmp(p.origin_from, "vmm start"));
-	CHECK(!strcmp(p.init_from, "unknown"));
+	compute();
+	CHECK_STREQ(p.origin_from, "vmm start");
+	CHECK_STREQ(p.init_from, "unknown");
 	CHECK_EQ(p.start_kernel, 0);
 	CHECK(phases_span(&p, PHASE_KERNEL, &a, &b));
 	CHECK_EQ(b, 60 * MS);
-	CHECK(!phases_span(&p, PHASE_USER, &a, &b));
+	CHECK_EQ(span(PHASE_USER), ~0ULL);
 	CHECK_EQ(p.first_console, 30 * MS);
 }
 
 static void test_phases_init_program_marker_stands_in_for_marker_7(void)
 {
-	struct boot_phases p;
-
-	reset();
 	add(4, PROBE_FIRST_RUN, 0, 0, 0);
 	marker(55, MARKER_PORT_LINUX, MARKER_INIT_USER);
 	add(60, PROBE_SHUTDOWN, 0, 0, 0);
-	phases_compute(ev, n, &p);
-	CHECK(!strcmp(p.init_from, "marker 8"));
+	compute();
+	CHECK_STREQ(p.init_from, "marker 8");
 	CHECK_EQ(p.init, 55 * MS);
 }
 
 static void test_phases_firmware_marker_is_kernel_entry(void)
 {
-	struct boot_phases p;
-	uint64_t a, b;
-
-	reset();
 	add(4, PROBE_FIRST_RUN, 0, 0, 0);
 	marker(5, MARKER_PORT_FW, MARKER_FW_START);
 	add(8, PROBE_EXIT, 0x518, 0, KVM_EXIT_IO);
 	marker(12, MARKER_PORT_LINUX, MARKER_LINUX_START_BOOT);
 	linux_tail(1);
-	phases_compute(ev, n, &p);
-	CHECK(!strcmp(p.kernel_entry_from, "firmware marker"));
-	CHECK(phases_span(&p, PHASE_FIRMWARE, &a, &b));
-	CHECK_EQ(b - a, 8 * MS);
+	compute();
+	CHECK_STREQ(p.kernel_entry_from, "firmware marker");
+	CHECK_EQ(span(PHASE_FIRMWARE), 8 * MS);
 }
 
 static void test_phases_firmware_without_markers_uses_last_fwcfg_access(void)
 {
-	struct boot_phases p;
-
-	reset();
 	add(4, PROBE_FIRST_RUN, 0, 0, 0);
 	add(6, PROBE_EXIT, 0x510, 0x19, KVM_EXIT_IO);
 	add(9, PROBE_EXIT, 0x518, 0x1000, KVM_EXIT_IO);
 	add(10, PROBE_EXIT, 0x3f8, 'x', KVM_EXIT_IO);
 	linux_tail(0);
 	add(40, PROBE_EXIT, 0x510, 0, KVM_EXIT_IO); /* after the kernel started: not the firmware */
-	phases_compute(ev, n, &p);
-	CHECK(!strcmp(p.kernel_entry_from, "last fw_cfg access"));
+	compute();
+	CHECK_STREQ(p.kernel_entry_from, "last fw_cfg access");
 	CHECK_EQ(p.kernel_entry, 9 * MS);
 }
 
 static void test_phases_exit_count_and_empty_trace(void)
 {
-	struct boot_phases p;
-	uint64_t a, b;
-
-	reset();
 	phases_compute(ev, 0, &p);
 	CHECK_EQ(p.exits, 0);
-	CHECK(!phases_span(&p, PHASE_VMM, &a, &b));
+	CHECK_EQ(span(PHASE_VMM), ~0ULL);
 	add(4, PROBE_FIRST_RUN, 0, 0, 0);
 	add(5, PROBE_EXIT, 0x3f8, 1, KVM_EXIT_IO);
 	add(6, PROBE_EXIT, 0x3f8, 2, KVM_EXIT_IO);
-	phases_compute(ev, n, &p);
+	compute();
 	CHECK_EQ(p.exits, 2);
-	CHECK(!strcmp(p.end_from, "last event"));
+	CHECK_STREQ(p.end_from, "last event");
 }
 
 static void test_trace_csv_round_trip(void)
@@ -158,7 +147,6 @@ static void test_trace_csv_round_trip(void)
 	int fd = mkstemp(path);
 
 	close(fd);
-	reset();
 	add(1, PROBE_VMM_EXEC, 0, 0, 0);
 	add(5, PROBE_EXIT, 0xfeb00070, 0xdeadbeef, KVM_EXIT_MMIO);
 	marker(6, MARKER_PORT_LINUX, 0x42);
@@ -195,6 +183,7 @@ static void test_trace_csv_reader_rejects_bad_rows(void)
 
 int main(void)
 {
+	check_setup = reset;
 	RUN(test_phases_direct_boot_with_marker_patch);
 	RUN(test_phases_without_marker_patch_kernel_runs_to_the_end);
 	RUN(test_phases_init_program_marker_stands_in_for_marker_7);
