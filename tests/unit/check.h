@@ -60,9 +60,9 @@ static inline void check_eq_failed(const char *file, int line, int row, const ch
 
 #define RUN(test) check_run(#test, test)
 
-/* The fixture: when set, called before each test, so that every test
- * starts from the same state. */
-static void (*check_setup)(void);
+/* The fixture: when set, check_setup is called before each test, so that
+ * every test starts from the same state, and check_teardown after it. */
+static void (*check_setup)(void), (*check_teardown)(void);
 
 static inline void check_run(const char *name, void (*fn)(void))
 {
@@ -70,6 +70,8 @@ static inline void check_run(const char *name, void (*fn)(void))
 	if (check_setup)
 		check_setup();
 	fn();
+	if (check_teardown)
+		check_teardown();
 	if (check_current_failed) {
 		check_failed++;
 		printf("FAIL %s\n", name);

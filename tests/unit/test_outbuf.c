@@ -22,6 +22,7 @@ static struct evloop loop;
 static struct outbuf o;
 static unsigned rooms;
 static uint8_t pattern[MUCH];
+static int pipe_fd[2]; /* the test's pipe, if it makes one: read end, write end */
 
 static void count_room(void *ctx)
 {
@@ -32,6 +33,7 @@ static void count_room(void *ctx)
 static void setup(void)
 {
 	rooms = 0;
+	pipe_fd[0] = pipe_fd[1] = -1;
 	CHECK_EQ(evloop_init(&loop), 0);
 	outbuf_init(&o, &loop, count_room, NULL);
 	for (unsigned i = 0; i < MUCH; i++)
@@ -42,13 +44,18 @@ static void teardown(void)
 {
 	outbuf_detach(&o);
 	evloop_close(&loop);
+	for (int i = 0; i < 2; i++)
+		if (pipe_fd[i] >= 0)
+			close(pipe_fd[i]);
 }
 
-/* A pipe holding one page: (fd[0]) read end, (fd[1]) write end. */
-static void small_pipe(int fd[2])
+/* The buffer writes into a pipe holding one page ((shared): a descriptor
+ * mvm shares with its parent). */
+static void attach_small_pipe(bool shared)
 {
-	CHECK_EQ(pipe2(fd, O_CLOEXEC), 0);
-	CHECK_EQ(fcntl(fd[0], F_SETPIPE_SZ, PAGE), PAGE);
+	CHECK_EQ(pipe2(pipe_fd, O_CLOEXEC), 0);
+	CHECK_EQ(fcntl(pipe_fd[0], F_SETPIPE_SZ, PAGE), PAGE);
+	CHECK_EQ(outbuf_attach(&o, pipe_fd[1], shared), 0);
 }
 
 /* Bytes waiting in the pipe or FIFO (fd). */
@@ -77,6 +84,16 @@ static size_t offer(size_t n)
 	return taken;
 }
 
+/* Offer more than the pipe and the buffer hold: they take exactly what
+ * they hold (returned), the rest is refused. */
+static size_t fill_pipe_and_buffer(void)
+{
+	size_t taken = offer(MUCH);
+
+	CHECK_EQ(taken, unread(pipe_fd[0]) + OUTBUF_SIZE);
+	return taken;
+}
+
 /* Read everything (r) gets while the loop writes what is queued, and
  * compare it with the pattern. */
 static void read_all_and_check(int r, size_t want)
@@ -99,107 +116,73 @@ static void read_all_and_check(int r, size_t want)
 
 static void test_outbuf_without_descriptor_drops_everything(void)
 {
-	setup();
 	CHECK_EQ(outbuf_write(&o, pattern, 100), 100);
 	CHECK_EQ(outbuf_pending(&o), 0);
 	CHECK_EQ(outbuf_room(&o), OUTBUF_SIZE);
-	teardown();
 }
 
 static void test_outbuf_writes_through_while_the_host_reads(void)
 {
-	int fd[2];
 	char got[8] = { 0 };
 
-	setup();
-	small_pipe(fd);
-	CHECK_EQ(outbuf_attach(&o, fd[1], false), 0);
+	attach_small_pipe(false);
 	CHECK_EQ(outbuf_write(&o, "hello", 5), 5);
 	CHECK_EQ(outbuf_pending(&o), 0);
 	CHECK(!o.watched);
-	CHECK_EQ(read(fd[0], got, sizeof(got)), 5);
+	CHECK_EQ(read(pipe_fd[0], got, sizeof(got)), 5);
 	CHECK(!strcmp(got, "hello"));
 	CHECK_EQ(outbuf_written(&o), 5);
-	teardown();
-	close(fd[0]);
-	close(fd[1]);
 }
 
 static void test_outbuf_unread_pipe_fills_buffer_then_refuses(void)
 {
-	int fd[2];
-
-	setup();
-	small_pipe(fd);
-	CHECK_EQ(outbuf_attach(&o, fd[1], false), 0);
-	CHECK_EQ(offer(MUCH), unread(fd[0]) + OUTBUF_SIZE);
-	CHECK(unread(fd[0]) > PAGE / 2);
+	attach_small_pipe(false);
+	fill_pipe_and_buffer();
+	CHECK(unread(pipe_fd[0]) > PAGE / 2);
 	CHECK_EQ(outbuf_pending(&o), OUTBUF_SIZE);
 	CHECK_EQ(outbuf_room(&o), 0);
 	CHECK_EQ(outbuf_write(&o, "x", 1), 0);
 	CHECK(o.watched);
 	CHECK_EQ(rooms, 0);
-	teardown();
-	close(fd[0]);
-	close(fd[1]);
 }
 
 static void test_outbuf_drains_in_order_and_tells_the_owner(void)
 {
-	int fd[2];
 	size_t taken;
 
-	setup();
-	small_pipe(fd);
-	CHECK_EQ(outbuf_attach(&o, fd[1], false), 0);
-	taken = offer(MUCH);
-	CHECK_EQ(taken, unread(fd[0]) + OUTBUF_SIZE);
-	read_all_and_check(fd[0], taken);
+	attach_small_pipe(false);
+	taken = fill_pipe_and_buffer();
+	read_all_and_check(pipe_fd[0], taken);
 	CHECK_EQ(outbuf_pending(&o), 0);
 	CHECK(rooms > 0);
 	CHECK(!o.watched); /* nothing queued: EPOLLOUT no longer watched */
 	CHECK_EQ(outbuf_written(&o), taken);
-	teardown();
-	close(fd[0]);
-	close(fd[1]);
 }
 
 static void test_outbuf_gone_reader_drops_queue_and_tells_the_owner(void)
 {
-	int fd[2];
-
-	setup();
-	small_pipe(fd);
-	CHECK_EQ(outbuf_attach(&o, fd[1], false), 0);
+	attach_small_pipe(false);
 	offer(MUCH);
-	close(fd[0]);
+	close(pipe_fd[0]);
+	pipe_fd[0] = -1;
 	evloop_run_once(&loop, 100); /* EPOLLERR: the write fails with EPIPE */
 	CHECK_EQ(rooms, 1);
 	CHECK_EQ(outbuf_pending(&o), 0);
 	CHECK(!o.watched);
 	CHECK_EQ(outbuf_write(&o, "more", 4), 4); /* dropped */
-	teardown();
-	close(fd[1]);
 }
 
 static void test_outbuf_shared_pipe_keeps_its_flags_and_never_waits(void)
 {
-	int fd[2];
 	size_t taken;
 
-	setup();
-	small_pipe(fd);
-	CHECK_EQ(outbuf_attach(&o, fd[1], true), 0);
-	CHECK(o.fd != fd[1]); /* a description of its own */
+	attach_small_pipe(true);
+	CHECK(o.fd != pipe_fd[1]); /* a description of its own */
 	CHECK_EQ(o.how, OUTBUF_WRITE);
-	CHECK_EQ(fcntl(fd[1], F_GETFL) & O_NONBLOCK, 0);
-	taken = offer(MUCH);
-	CHECK_EQ(taken, unread(fd[0]) + OUTBUF_SIZE);
-	CHECK_EQ(fcntl(fd[1], F_GETFL) & O_NONBLOCK, 0);
-	read_all_and_check(fd[0], taken);
-	teardown();
-	close(fd[0]);
-	close(fd[1]);
+	CHECK_EQ(fcntl(pipe_fd[1], F_GETFL) & O_NONBLOCK, 0);
+	taken = fill_pipe_and_buffer();
+	CHECK_EQ(fcntl(pipe_fd[1], F_GETFL) & O_NONBLOCK, 0);
+	read_all_and_check(pipe_fd[0], taken);
 }
 
 /* Run the loop until it writes nothing more (the host is full). */
@@ -219,7 +202,6 @@ static void test_outbuf_shared_fifo_not_reopened_is_written_by_the_loop_only(voi
 	size_t taken;
 	int r, w;
 
-	setup();
 	snprintf(path, sizeof(path), "/tmp/mvm-test-outbuf-%d", (int)getpid());
 	unlink(path);
 	CHECK_EQ(mkfifo(path, 0600), 0);
@@ -239,7 +221,7 @@ static void test_outbuf_shared_fifo_not_reopened_is_written_by_the_loop_only(voi
 	CHECK_EQ(outbuf_pending(&o) + unread(r), OUTBUF_SIZE);
 	CHECK_EQ(fcntl(w, F_GETFL) & O_NONBLOCK, 0);
 	read_all_and_check(r, taken);
-	teardown();
+	outbuf_detach(&o); /* before its descriptor goes */
 	close(r);
 	close(w);
 	unlink(path);
@@ -249,7 +231,6 @@ static void test_outbuf_shared_socket_is_written_by_the_loop_only(void)
 {
 	int sv[2], small = PAGE;
 
-	setup();
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	CHECK_EQ(setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
 	CHECK_EQ(outbuf_attach(&o, sv[1], true), 0);
@@ -260,7 +241,7 @@ static void test_outbuf_shared_socket_is_written_by_the_loop_only(void)
 	CHECK(outbuf_written(&o) > 0);
 	CHECK_EQ(fcntl(sv[1], F_GETFL) & O_NONBLOCK, 0);
 	read_all_and_check(sv[0], OUTBUF_SIZE);
-	teardown();
+	outbuf_detach(&o); /* before its descriptor goes */
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -270,39 +251,35 @@ static void test_outbuf_regular_file_is_written_as_it_is(void)
 	FILE *f = tmpfile();
 	int fd = fileno(f);
 
-	setup();
 	CHECK_EQ(outbuf_attach(&o, fd, true), 0);
 	CHECK_EQ(o.fd, fd);
 	CHECK_EQ(offer(MUCH), MUCH);
 	CHECK_EQ(outbuf_pending(&o), 0);
 	CHECK_EQ(lseek(fd, 0, SEEK_END), MUCH);
-	teardown();
+	outbuf_detach(&o); /* before its descriptor goes */
 	fclose(f);
 }
 
 static void test_outbuf_detach_drops_queue_and_closes_its_own_descriptor(void)
 {
-	int fd[2], own;
+	int own;
 
-	setup();
-	small_pipe(fd);
-	CHECK_EQ(outbuf_attach(&o, fd[1], true), 0);
+	attach_small_pipe(true);
 	own = o.own_fd;
 	CHECK(own >= 0);
 	offer(MUCH);
 	outbuf_detach(&o);
 	CHECK_EQ(outbuf_pending(&o), 0);
 	CHECK_EQ(fcntl(own, F_GETFD), -1);
-	CHECK(fcntl(fd[1], F_GETFD) >= 0); /* the caller's stays open */
+	CHECK(fcntl(pipe_fd[1], F_GETFD) >= 0); /* the caller's stays open */
 	CHECK_EQ(outbuf_write(&o, "x", 1), 1); /* dropped again */
-	teardown();
-	close(fd[0]);
-	close(fd[1]);
 }
 
 int main(void)
 {
 	alarm(60); /* a blocked write is a failure, not a hang */
+	check_setup = setup;
+	check_teardown = teardown;
 	signal(SIGPIPE, SIG_IGN); /* as mvm: a gone reader is a failed write */
 	RUN(test_outbuf_without_descriptor_drops_everything);
 	RUN(test_outbuf_writes_through_while_the_host_reads);
