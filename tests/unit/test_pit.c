@@ -460,13 +460,6 @@ static void test_pit_mode1_on_counter0_arms_only_after_trigger(void)
 	CHECK_EQ(clk.deadline, T0 + clk_ns(100));
 }
 
-static void test_pit_mode2_low_for_one_clock_each_period(void)
-{
-	/* Reloaded at 5. */
-	PROBES(1, program(1, 2, 5), { 0, UNREAD, 5 }, { 3, 1, 2 }, { 4, 0, 1 }, { 5, 1, 5 },
-	       { 9, 0, UNREAD });
-}
-
 static void test_pit_mode2_irq_falls_then_rises_at_each_period_end(void)
 {
 	EDGES(program(0, 2, 1000), { 1, 999 }, { 0, 1000 }, { 1, 1999 });
@@ -549,6 +542,13 @@ static void test_pit_mode2_new_count_takes_effect_at_once(void)
 	wr(PIT_COUNTER0, 500 >> 8);
 	CHECK_EQ(count_of(0), 500);
 	CHECK_EQ(clk.deadline, clk.now + clk_ns(499));
+}
+
+static void test_pit_mode2_low_for_one_clock_each_period(void)
+{
+	/* Reloaded at 5. */
+	PROBES(1, program(1, 2, 5), { 0, UNREAD, 5 }, { 3, 1, 2 }, { 4, 0, 1 }, { 5, 1, 5 },
+	       { 9, 0, UNREAD });
 }
 
 static void test_pit_mode3_even_count_square_wave(void)
@@ -722,13 +722,13 @@ int main(void)
 	RUN(test_pit_mode1_waits_for_gate_trigger);
 	RUN(test_pit_mode1_retrigger_restarts_one_shot);
 	RUN(test_pit_mode1_on_counter0_arms_only_after_trigger);
-	RUN(test_pit_mode2_low_for_one_clock_each_period);
 	RUN(test_pit_mode2_irq_falls_then_rises_at_each_period_end);
 	RUN(test_pit_mode2_deadlines_exact_over_1000_periods);
 	RUN(test_pit_late_expiry_replays_one_pulse_and_skips_missed_periods);
 	RUN(test_pit_expiry_inside_the_low_clock_lowers_irq);
 	RUN(test_pit_spurious_expiry_changes_nothing);
 	RUN(test_pit_mode2_new_count_takes_effect_at_once);
+	RUN(test_pit_mode2_low_for_one_clock_each_period);
 	RUN(test_pit_mode3_even_count_square_wave);
 	RUN(test_pit_mode3_odd_count_high_one_clock_longer);
 	RUN(test_pit_mode3_irq_deadlines_at_half_periods);
