@@ -1,7 +1,6 @@
 /* matrix.c: axes, cells, skip rules, ordering and sharding (see matrix.h). */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,17 +51,8 @@ static char **string_slot(struct matrix_config *m, size_t i)
 	return (char **)((char *)m + string_settings[i].offset);
 }
 
-static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+/* Say what was wrong in (err, len), in scope at every use; -1. */
+#define FAIL(...) (snprintf(err, len, __VA_ARGS__), -1)
 
 static int set_axis(struct axis *a, const char *list, char *err, size_t len)
 {
@@ -79,12 +69,12 @@ static int set_axis(struct axis *a, const char *list, char *err, size_t len)
 			continue;
 		if (a->n == AXIS_MAX) {
 			free(copy);
-			return fail(err, len, "%s: more than %d values", a->name, AXIS_MAX);
+			return FAIL("%s: more than %d values", a->name, AXIS_MAX);
 		}
 		a->value[a->n++] = strdup(item);
 	}
 	free(copy);
-	return a->n ? 0 : fail(err, len, "%s: empty list", a->name);
+	return a->n ? 0 : FAIL("%s: empty list", a->name);
 }
 
 static int check_values(const struct axis *a, const char *const *allowed, char *err, size_t len)
@@ -95,7 +85,7 @@ static int check_values(const struct axis *a, const char *const *allowed, char *
 		while (allowed[k] && strcmp(allowed[k], a->value[i]))
 			k++;
 		if (!allowed[k])
-			return fail(err, len, "%s: unknown value '%s'", a->name, a->value[i]);
+			return FAIL("%s: unknown value '%s'", a->name, a->value[i]);
 	}
 	return 0;
 }
@@ -124,7 +114,7 @@ static int set_uint(unsigned *v, const char *key, const char *value, unsigned mi
 	errno = 0;
 	x = strtoul(value, &end, 10);
 	if (errno || end == value || *end || x < min || x > max)
-		return fail(err, len, "%s: '%s' is not a number in %u..%u", key, value, min, max);
+		return FAIL("%s: '%s' is not a number in %u..%u", key, value, min, max);
 	*v = (unsigned)x;
 	return 0;
 }
@@ -135,7 +125,7 @@ static int set_shard(struct matrix_config *m, const char *value, char *err, size
 	char tail;
 
 	if (sscanf(value, "%u/%u%c", &i, &n, &tail) != 2 || n == 0 || i >= n)
-		return fail(err, len, "shard: '%s' is not i/n with 0 <= i < n", value);
+		return FAIL("shard: '%s' is not i/n with 0 <= i < n", value);
 	m->shard_index = i;
 	m->shard_count = n;
 	return 0;
@@ -164,7 +154,7 @@ int matrix_set(struct matrix_config *m, const char *key, const char *value, char
 		return set_shard(m, value, err, len);
 	if (!strcmp(key, "seed"))
 		return (m->seed = strtoull(value, NULL, 0), 0);
-	return fail(err, len, "unknown setting '%s'", key);
+	return FAIL("unknown setting '%s'", key);
 }
 
 void matrix_defaults(struct matrix_config *m)
@@ -210,7 +200,7 @@ int matrix_load(struct matrix_config *m, const char *path, char *err, size_t len
 	unsigned no = 0;
 
 	if (!f)
-		return fail(err, len, "cannot read config '%s': %s", path, strerror(errno));
+		return FAIL("cannot read config '%s': %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
 		char *key = line, *eq, *value, *end;
 
@@ -223,7 +213,7 @@ int matrix_load(struct matrix_config *m, const char *path, char *err, size_t len
 		eq = strchr(key, '=');
 		if (!eq) {
 			fclose(f);
-			return fail(err, len, "%s:%u: expected 'key = value'", path, no);
+			return FAIL("%s:%u: expected 'key = value'", path, no);
 		}
 		*eq = 0;
 		for (end = eq; end > key && isspace((unsigned char)end[-1]); end--)
@@ -234,7 +224,7 @@ int matrix_load(struct matrix_config *m, const char *path, char *err, size_t len
 			end[-1] = 0;
 		if (matrix_set(m, key, value, msg, sizeof(msg))) {
 			fclose(f);
-			return fail(err, len, "%s:%u: %s", path, no, msg);
+			return FAIL("%s:%u: %s", path, no, msg);
 		}
 	}
 	fclose(f);
