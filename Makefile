@@ -47,8 +47,9 @@ SRCS_board := $(wildcard vmm/board/*.c)
 SRCS_bench := $(filter-out bench/main.c,$(wildcard bench/*.c))
 SRCS_testsupport := tests/unit/vdriver.c
 
-# A program links the libraries of its list; the linker takes what it needs.
-PROGRAM_LIBS := core host dev kvm probes cli board bench tracer
+# Each program links the libraries of its list; the linker takes what it needs.
+MVM_LIBS := core host dev kvm probes cli board
+BENCH_LIBS := bench tracer probes
 UNIT_LIBS := core host dev kvm probes cli bench testsupport
 FUZZ_LIBS := core host dev kvm probes cli
 lib_list = $(foreach l,$(2),$(1)/lib$(l).a)
@@ -98,19 +99,19 @@ help:
 
 # mvm links statically: no ld.so work at start-up and only the pages it uses
 # in its RSS (the benchmark gate is 1.5 MiB of VMM overhead).
-$(BUILD)/mvm: $(BUILD)/obj/vmm/main.o $(call lib_list,$(BUILD)/obj,$(PROGRAM_LIBS))
-	$(CC) -o $@ $< $(call LINK_LIBS,$(BUILD)/obj,$(PROGRAM_LIBS)) $(ALL_LDFLAGS) -static $(LINK_SYS)
+$(BUILD)/mvm: $(BUILD)/obj/vmm/main.o $(call lib_list,$(BUILD)/obj,$(MVM_LIBS))
+	$(CC) -o $@ $< $(call LINK_LIBS,$(BUILD)/obj,$(MVM_LIBS)) $(ALL_LDFLAGS) -static $(LINK_SYS)
 
 # mvm with ASan and UBSan (dynamic: the sanitizers cannot link statically),
 # for the device-payload tests.
-$(BUILD)/mvm-san: $(BUILD)/san/vmm/main.o $(call lib_list,$(BUILD)/san,$(PROGRAM_LIBS))
-	$(CC) $(SAN_FLAGS) -o $@ $< $(call LINK_LIBS,$(BUILD)/san,$(PROGRAM_LIBS)) $(LINK_SYS)
+$(BUILD)/mvm-san: $(BUILD)/san/vmm/main.o $(call lib_list,$(BUILD)/san,$(MVM_LIBS))
+	$(CC) $(SAN_FLAGS) -o $@ $< $(call LINK_LIBS,$(BUILD)/san,$(MVM_LIBS)) $(LINK_SYS)
 
-$(BUILD)/mvm-bench: $(BUILD)/obj/bench/main.o $(call lib_list,$(BUILD)/obj,$(PROGRAM_LIBS))
-	$(CC) -o $@ $< $(call LINK_LIBS,$(BUILD)/obj,$(PROGRAM_LIBS)) $(ALL_LDFLAGS) $(TRACE_LIBS) $(LINK_SYS)
+$(BUILD)/mvm-bench: $(BUILD)/obj/bench/main.o $(call lib_list,$(BUILD)/obj,$(BENCH_LIBS))
+	$(CC) -o $@ $< $(call LINK_LIBS,$(BUILD)/obj,$(BENCH_LIBS)) $(ALL_LDFLAGS) $(TRACE_LIBS) $(LINK_SYS)
 
-$(BUILD)/mvm-trace: $(BUILD)/obj/probes/mvm_trace.o $(call lib_list,$(BUILD)/obj,$(PROGRAM_LIBS))
-	$(CC) -o $@ $< $(call LINK_LIBS,$(BUILD)/obj,$(PROGRAM_LIBS)) $(ALL_LDFLAGS) $(TRACE_LIBS) $(LINK_SYS)
+$(BUILD)/mvm-trace: $(BUILD)/obj/probes/mvm_trace.o $(call lib_list,$(BUILD)/obj,$(BENCH_LIBS))
+	$(CC) -o $@ $< $(call LINK_LIBS,$(BUILD)/obj,$(BENCH_LIBS)) $(ALL_LDFLAGS) $(TRACE_LIBS) $(LINK_SYS)
 
 # ---- unit tests (no KVM): every tests/unit/test_*.c, plain and sanitized ----
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
