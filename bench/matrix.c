@@ -9,7 +9,7 @@
 #include "matrix.h"
 
 static const char *const axis_names[AX_COUNT] = {
-	"vmm", "firmware", "kernel", "pit", "pic", "rtc", "isa-serial", "x-option-roms",
+	"vmm", "firmware", "kernel", "pit", "pic", "rtc", "isa-serial", "x-option-roms", "append",
 };
 
 /* The numeric settings and their ranges. */
@@ -54,13 +54,18 @@ static char **string_slot(struct matrix_config *m, size_t i)
 /* Say what was wrong in (err, len), in scope at every use; -1. */
 #define FAIL(...) (snprintf(err, len, __VA_ARGS__), -1)
 
+static void clear_axis(struct axis *a)
+{
+	for (unsigned i = 0; i < a->n; i++)
+		free(a->value[i]);
+	a->n = 0;
+}
+
 static int set_axis(struct axis *a, const char *list, char *err, size_t len)
 {
 	char *copy = strdup(list), *cur = copy, *item;
 
-	for (unsigned i = 0; i < a->n; i++)
-		free(a->value[i]);
-	a->n = 0;
+	clear_axis(a);
 	while (copy && (item = strsep(&cur, ","))) {
 		while (isspace((unsigned char)*item))
 			item++;
@@ -138,9 +143,67 @@ static int set_string(char **slot, const char *value)
 	return *slot ? 0 : -1;
 }
 
+int matrix_set_append_axis(struct matrix_config *m, const char *const *values, unsigned n,
+			   char *err, size_t len)
+{
+	struct axis *a = &m->axis[AX_APPEND];
+
+	if (n < 2)
+		return FAIL("append-axis: give two or more command-line variants (\"\" for none; "
+			    "one fixed addition is --append)");
+	if (n > AXIS_MAX)
+		return FAIL("append-axis: more than %d values", AXIS_MAX);
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned k = 0; k < i; k++)
+			if (!strcmp(values[i], values[k]))
+				return FAIL("append-axis: '%s' given twice", values[i]);
+	clear_axis(a);
+	for (unsigned i = 0; i < n; i++)
+		a->value[a->n++] = strdup(values[i]);
+	return 0;
+}
+
+/* A config file's append-axis value: double-quoted strings separated by
+ * blanks (a quote inside one is written \"). */
+static int set_append_axis_list(struct matrix_config *m, const char *list, char *err, size_t len)
+{
+	char *copy = strdup(list ? list : ""), *w = copy, *value[AXIS_MAX + 1];
+	const char *r = list;
+	unsigned n = 0;
+	int rc;
+
+	if (!copy)
+		return FAIL("out of memory");
+	for (;;) {
+		while (isspace((unsigned char)*r))
+			r++;
+		if (!*r)
+			break;
+		if (*r != '"' || n == AXIS_MAX + 1) {
+			free(copy);
+			return n > AXIS_MAX ? FAIL("append-axis: more than %d values", AXIS_MAX)
+			       : FAIL("append-axis: expected double-quoted values, e.g. \"quiet\" "
+				      "\"loglevel=8\"");
+		}
+		value[n++] = w;
+		for (r++; *r && *r != '"'; r++)
+			*w++ = *r == '\\' && r[1] == '"' ? *++r : *r;
+		if (*r++ != '"') {
+			free(copy);
+			return FAIL("append-axis: unterminated quote");
+		}
+		*w++ = 0;
+	}
+	rc = matrix_set_append_axis(m, (const char *const *)value, n, err, len);
+	free(copy);
+	return rc;
+}
+
 int matrix_set(struct matrix_config *m, const char *key, const char *value, char *err, size_t len)
 {
-	for (int ax = 0; ax < AX_COUNT; ax++)
+	if (!strcmp(key, "append-axis"))
+		return set_append_axis_list(m, value, err, len);
+	for (int ax = 0; ax < AX_APPEND; ax++)
 		if (!strcmp(key, axis_names[ax]))
 			return set_axis(&m->axis[ax], value, err, len) ? -1 : check_axis(m, ax, err, len);
 	for (size_t i = 0; i < COUNT(uint_settings); i++)
@@ -167,8 +230,9 @@ void matrix_defaults(struct matrix_config *m)
 	matrix_set(m, "vmm", "mvm,qemu", err, sizeof(err));
 	matrix_set(m, "firmware", "direct", err, sizeof(err));
 	matrix_set(m, "kernel", "build/guest", err, sizeof(err));
-	for (int ax = AX_PIT; ax < AX_COUNT; ax++)
+	for (int ax = AX_PIT; ax <= AX_OPTION_ROMS; ax++)
 		matrix_set(m, axis_names[ax], "on,off", err, sizeof(err));
+	m->axis[AX_APPEND].value[m->axis[AX_APPEND].n++] = strdup("");
 	m->repeat = 1;
 	m->timeout_s = 600;
 	m->jobs = 1;
@@ -263,9 +327,11 @@ struct cell *matrix_cells(const struct matrix_config *m, size_t *n)
 			c->v[ax] = m->axis[ax].value[rest % m->axis[ax].n];
 			rest /= m->axis[ax].n;
 		}
-		for (int ax = 0; ax < AX_COUNT; ax++)
+		for (int ax = 0; ax < AX_APPEND; ax++)
 			off += (size_t)snprintf(c->key + off, sizeof(c->key) - off, "%s%s=%s",
 						ax ? "," : "", axis_names[ax], c->v[ax]);
+		if (m->axis[AX_APPEND].n > 1 && off < sizeof(c->key))
+			snprintf(c->key + off, sizeof(c->key) - off, ",append=\"%s\"", c->v[AX_APPEND]);
 		c->skip = skip_reason(c);
 	}
 	*n = total;

@@ -21,6 +21,7 @@ struct axis {
 
 enum {
 	AX_VMM, AX_FIRMWARE, AX_KERNEL, AX_PIT, AX_PIC, AX_RTC, AX_ISA_SERIAL, AX_OPTION_ROMS,
+	AX_APPEND, /* kernel command-line variants, each added to --append ("" adds nothing) */
 	AX_COUNT
 };
 
@@ -36,7 +37,7 @@ struct matrix_config {
 struct cell {
 	unsigned id;
 	const char *v[AX_COUNT];
-	char key[256];	  /* "vmm=mvm,firmware=direct,..." */
+	char key[1024];	  /* "vmm=mvm,firmware=direct,...": the append axis only when it varies */
 	const char *skip; /* why this cell cannot run, or NULL */
 };
 
@@ -57,7 +58,13 @@ void matrix_free(struct matrix_config *m);
  * with a message in (err). */
 int matrix_set(struct matrix_config *m, const char *key, const char *value, char *err, size_t len);
 
-/* Read a config file of such lines ('#' starts a comment). */
+/* The append axis: two or more kernel command-line variants, each taken
+ * verbatim ("" for none).  0, or -1 with a message in (err). */
+int matrix_set_append_axis(struct matrix_config *m, const char *const *values, unsigned n,
+			   char *err, size_t len);
+
+/* Read a config file of such lines ('#' starts a comment; the append axis's
+ * line is "append-axis = \"quiet\" \"loglevel=8\"": double-quoted values). */
 int matrix_load(struct matrix_config *m, const char *path, char *err, size_t len);
 
 /* Expand the axes into cells (caller frees with free()). */

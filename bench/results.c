@@ -27,10 +27,10 @@ static const char *const id_name[ID_COUNT] = {
 };
 
 static const char *const axis_column[AX_COUNT] = {
-	"vmm", "firmware", "kernel", "pit", "pic", "rtc", "isa_serial", "x_option_roms",
+	"vmm", "firmware", "kernel", "pit", "pic", "rtc", "isa_serial", "x_option_roms", "append",
 };
 
-#define NCOLUMNS (AX_COUNT + 3 + M_COUNT + ID_COUNT)
+#define NCOLUMNS (AX_COUNT + 3 + M_COUNT + ID_COUNT + 1)
 
 const char *results_header(void)
 {
@@ -46,6 +46,7 @@ const char *results_header(void)
 		off += (size_t)snprintf(header + off, sizeof(header) - off, ",%s", metric_name[i]);
 	for (int i = 0; i < ID_COUNT; i++)
 		off += (size_t)snprintf(header + off, sizeof(header) - off, ",%s", id_name[i]);
+	snprintf(header + off, sizeof(header) - off, ",flag");
 	return header;
 }
 
@@ -90,6 +91,7 @@ static size_t format_row(const struct row *r, char *buf, size_t size)
 		put_number(&p, end, r->m[i]);
 	for (int i = 0; i < ID_COUNT; i++)
 		put_field(&p, end, r->id[i], 0);
+	put_field(&p, end, r->flag, 0);
 	*p++ = '\n';
 	return (size_t)(p - buf);
 }
@@ -170,6 +172,7 @@ static int parse_row(char *line, void *row)
 	}
 	for (int i = 0; i < ID_COUNT; i++)
 		r->id[i] = strdup(f[k++]);
+	r->flag = *f[k] ? strdup(f[k]) : NULL;
 	return 0;
 }
 
@@ -202,6 +205,7 @@ void results_free(struct row *rows, size_t n)
 		for (int k = 0; k < ID_COUNT; k++)
 			free(rows[i].id[k]);
 		free(rows[i].note);
+		free(rows[i].flag);
 	}
 	free(rows);
 }

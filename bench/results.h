@@ -4,8 +4,9 @@
  *
  * runs.csv has one row per boot: the configuration (one column per axis),
  * the repetition, the status and a note, every metric (units in the column
- * names; empty when unknown), and where the numbers came from (host, git
- * revision, file hashes, start time).  Rows are appended whole, with one
+ * names; empty when unknown), where the numbers came from (host, git
+ * revision, file hashes, start time), and why the host disturbed the boot
+ * (flag, empty when it did not).  Rows are appended whole, with one
  * write each, so an interrupted run leaves only complete rows.
  */
 #ifndef MVM_BENCH_RESULTS_H
@@ -40,6 +41,7 @@ struct row {
 	char *note;
 	double m[M_COUNT]; /* NAN when unknown */
 	char *id[ID_COUNT];
+	char *flag; /* why the host disturbed this boot ("nonvoluntary switches 412", "steal 3.2 %"), or NULL */
 };
 
 /* The runs.csv header line (no newline). */

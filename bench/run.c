@@ -40,9 +40,11 @@ static int usage(void)
 		"usage: mvm-bench run [-c CONFIG] [--AXIS v1,v2...] [-n REPEAT] [--warmup N]\n"
 		"                     [--timeout S] [-j JOBS] [--shard I/N] [--seed N] [-o DIR]\n"
 		"                     [--mem SIZE] [--smp N] [--append ARGS] [--mvm PATH] [--qemu PATH]\n"
-		"                     [--dry-run] [--no-plots]\n"
+		"                     [--append-axis ARGS ARGS...] [--dry-run] [--no-plots]\n"
 		"  axes: --vmm mvm,qemu --firmware direct,qboot,seabios --kernel GUEST_DIR,...\n"
-		"        --pit --pic --rtc --isa-serial --x-option-roms (on,off)\n");
+		"        --pit --pic --rtc --isa-serial --x-option-roms (on,off)\n"
+		"        --append-axis \"\" \"initcall_debug\": kernel command-line variants, each\n"
+		"        added to --append (a config file: append-axis = \"\" \"initcall_debug\")\n");
 	return 2;
 }
 
@@ -70,6 +72,17 @@ static int parse(struct run_opts *o, int argc, char **argv)
 		}
 		if (!strcmp(a, "--no-plots")) {
 			o->plots = false;
+			continue;
+		}
+		if (!strcmp(a, "--append-axis")) {
+			/* Every following argument up to the next option is one variant. */
+			int first = i + 1;
+
+			while (i + 1 < argc && argv[i + 1][0] != '-')
+				i++;
+			if (matrix_set_append_axis(&o->cfg, (const char *const *)argv + first,
+						   (unsigned)(i + 1 - first), err, sizeof(err)))
+				return bench_error("%s", err) * 2;
 			continue;
 		}
 		if (i + 1 >= argc || a[0] != '-')

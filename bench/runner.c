@@ -88,7 +88,7 @@ static const char *firmware_file(const struct runner *r, const struct cell *c)
 
 /* The VMM's command line for (s)'s task; strings live in (store). */
 static void build_argv(const struct runner *r, struct slot *s, const char **argv,
-		       char store[5][PATH_MAX + 16])
+		       char store[6][PATH_MAX + 16])
 {
 	const struct cell *c = s->task->cell;
 	const char *fw = firmware_file(r, c);
@@ -122,8 +122,12 @@ static void build_argv(const struct runner *r, struct slot *s, const char **argv
 	snprintf(store[4], PATH_MAX, "%s/initramfs.cpio", c->v[AX_KERNEL]);
 	argv[n++] = "-initrd";
 	argv[n++] = store[4];
+	/* The append axis's variant goes after the fixed arguments, so it wins
+	 * where the kernel takes the last of a repeated parameter. */
+	snprintf(store[5], PATH_MAX, "%s%s%s", r->cfg->append, *c->v[AX_APPEND] ? " " : "",
+		 c->v[AX_APPEND]);
 	argv[n++] = "-append";
-	argv[n++] = r->cfg->append;
+	argv[n++] = store[5];
 	argv[n++] = "-nodefaults";
 	argv[n++] = "-no-user-config";
 	argv[n++] = "-serial";
@@ -159,7 +163,7 @@ static pid_t spawn_mvm(const char *const *argv, int err_fd, int cpu)
 static int start(struct runner *r, struct slot *s, const struct task *t)
 {
 	const char *argv[48];
-	static char store[5][PATH_MAX + 16]; /* the main thread's only: slots start one by one */
+	static char store[6][PATH_MAX + 16]; /* the main thread's only: slots start one by one */
 	char name[64];
 	int err_fd;
 

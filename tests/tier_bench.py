@@ -12,11 +12,11 @@ TIER = Tier("bench", needs=[MVM_BENCH], kvm=False)
 test = TIER.test
 names, run = TIER.names, TIER.run
 
-RUNS_COLUMNS = ("vmm,firmware,kernel,pit,pic,rtc,isa_serial,x_option_roms,rep,status,note,"
+RUNS_COLUMNS = ("vmm,firmware,kernel,pit,pic,rtc,isa_serial,x_option_roms,append,rep,status,note,"
                 "vmm_ms,firmware_ms,kernel_ms,user_ms,start_kernel_ms,first_console_ms,init_ms,"
                 "total_ms,exits,exits_io,exits_mmio,exits_other,fwcfg_reads,fwcfg_bytes,"
                 "user_cpu_ms,sys_cpu_ms,peak_rss_kib,rss_kib,pss_kib,minor_faults,major_faults,"
-                "binary_bytes,host,git_rev,kernel_sha256,initrd_sha256,firmware_sha256,started_at")
+                "binary_bytes,host,git_rev,kernel_sha256,initrd_sha256,firmware_sha256,started_at,flag")
 # One configuration of the matrix, all legacy devices on.
 ALL_ON = ["--pit", "on", "--pic", "on", "--rtc", "on", "--isa-serial", "on",
           "--x-option-roms", "on"]

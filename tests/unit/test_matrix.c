@@ -157,6 +157,37 @@ static void test_matrix_shards_partition_the_cells(void)
 	matrix_free(&m);
 }
 
+static void test_matrix_append_axis_is_a_factor_named_in_the_cells(void)
+{
+	static const char *const one[] = { "quiet" };
+	struct cell *c;
+	size_t n;
+
+	matrix_defaults(&m);
+	CHECK_EQ(m.axis[AX_APPEND].n, 1); /* by default nothing is appended */
+	CHECK(!strcmp(m.axis[AX_APPEND].value[0], ""));
+	CHECK_EQ(matrix_set(&m, "vmm", "mvm", err, sizeof(err)), 0);
+	CHECK_EQ(matrix_set(&m, "append-axis", " \"\"  \"loglevel=8 initcall_debug\" \"a \\\"b\\\"\"",
+			    err, sizeof(err)), 0);
+	CHECK_EQ(m.axis[AX_APPEND].n, 3);
+	CHECK(!strcmp(m.axis[AX_APPEND].value[1], "loglevel=8 initcall_debug"));
+	CHECK(!strcmp(m.axis[AX_APPEND].value[2], "a \"b\""));
+	c = matrix_cells(&m, &n);
+	CHECK_EQ(n, 96);
+	CHECK(strstr(c[1].key, ",append=\"loglevel=8 initcall_debug\""));
+	CHECK(!strcmp(c[1].v[AX_APPEND], "loglevel=8 initcall_debug"));
+	free(c);
+	CHECK(matrix_set_append_axis(&m, one, 1, err, sizeof(err)) != 0);
+	CHECK(strstr(err, "two or more"));
+	CHECK(matrix_set(&m, "append-axis", "quiet loglevel=8", err, sizeof(err)) != 0);
+	CHECK(strstr(err, "double-quoted"));
+	CHECK(matrix_set(&m, "append-axis", "\"quiet\" \"open", err, sizeof(err)) != 0);
+	CHECK(strstr(err, "unterminated"));
+	CHECK(matrix_set(&m, "append-axis", "\"x\" \"x\"", err, sizeof(err)) != 0);
+	CHECK(strstr(err, "twice"));
+	matrix_free(&m);
+}
+
 int main(void)
 {
 	RUN(test_matrix_default_is_every_combination_for_both_vmms);
@@ -166,5 +197,6 @@ int main(void)
 	RUN(test_matrix_tasks_warmups_first_then_every_repetition);
 	RUN(test_matrix_same_seed_same_order);
 	RUN(test_matrix_shards_partition_the_cells);
+	RUN(test_matrix_append_axis_is_a_factor_named_in_the_cells);
 	return check_summary("matrix");
 }

@@ -10,7 +10,7 @@
 static struct row make(const char *pit, unsigned rep, const char *status, double init_ms)
 {
 	static const char *const axes[AX_COUNT] = { "mvm", "direct", "build/guest", "on",
-						    "on", "on", "on", "on" };
+						    "on", "on", "on", "on", "" };
 	struct row r = { .rep = rep, .note = (char *)"" };
 
 	for (int i = 0; i < AX_COUNT; i++)
