@@ -9,7 +9,10 @@
 #define COM1 0x3f8
 #define COM1_LCR (COM1 + 3)
 #define LCR_DLAB 0x80
+#define KVM_TRACE_MMIO_READ_UNSATISFIED 0
+#define KVM_TRACE_MMIO_READ 1
 #define KVM_TRACE_MMIO_WRITE 2
+#define KVM_PIO_OUT 1
 #define IOCTL_KVM_CREATE_VM 0xae01
 #define IOCTL_KVM_RUN 0xae80
 
@@ -20,7 +23,7 @@ static struct thread_state *thread_of(struct hostconv *t, int tid)
 			return &t->thread[i];
 	if (t->nthreads == HOSTCONV_MAX_THREADS)
 		return &t->thread[HOSTCONV_MAX_THREADS - 1]; /* shared overflow slot */
-	t->thread[t->nthreads] = (struct thread_state){ .tid = tid, .vcpu = -1 };
+	t->thread[t->nthreads] = (struct thread_state){ .tid = tid, .vcpu = -1, .awaiting_read = -1 };
 	return &t->thread[t->nthreads++];
 }
 
@@ -64,35 +67,83 @@ static void pio_write(struct hostconv *t, struct thread_state *th, const struct 
 	}
 }
 
+/* The exit (th) waits for the completion of its read, or NULL. */
+static struct probe_rec *awaiting_read(struct hostconv *t, struct thread_state *th)
+{
+	long i = th->awaiting_read;
+
+	th->awaiting_read = -1;
+	if (i < 0 || (size_t)i >= t->n || t->ev[i].tid != th->tid || t->ev[i].r.kind != PROBE_EXIT)
+		return NULL;
+	return &t->ev[i].r;
+}
+
+/*
+ * A port read leaves KVM as a userspace exit without a kvm_pio event; KVM
+ * traces the read (port, size, value) when the next KVM_RUN completes it.
+ * That completion fills in the exit it belongs to, which keeps the exit's
+ * time: the same row mvm's own probes record for the read.
+ */
+static void complete_pio_read(struct hostconv *t, struct thread_state *th,
+			      const struct ht_event *e)
+{
+	struct probe_rec *exit = awaiting_read(t, th);
+
+	if (!exit || exit->reason != KVM_EXIT_IO || exit->size)
+		return;
+	exit->addr = e->port;
+	exit->size = (uint8_t)e->size;
+	exit->dir = PROBE_DIR_READ;
+	exit->value = e->value;
+}
+
 static void on_pio(struct hostconv *t, struct thread_state *th, const struct ht_event *e)
 {
-	if (e->rw != 1)
-		return; /* reads complete after the exit: no details for them */
+	if (e->rw != KVM_PIO_OUT) {
+		complete_pio_read(t, th, e);
+		return;
+	}
+	th->awaiting_read = -1;
 	pio_write(t, th, e);
 	th->pending = (struct probe_rec){ .addr = e->port, .size = (uint8_t)e->size,
 					  .dir = PROBE_DIR_WRITE, .value = e->value };
 	th->has_pending = true;
 }
 
-static void on_mmio(struct thread_state *th, const struct ht_event *e)
+/* MMIO: a write or a read KVM could not satisfy is traced before its exit
+ * (a read without its value); the read's value comes with its completion. */
+static void on_mmio(struct hostconv *t, struct thread_state *th, const struct ht_event *e)
 {
-	if (e->rw != KVM_TRACE_MMIO_WRITE)
+	struct probe_rec *exit;
+
+	if (e->rw == KVM_TRACE_MMIO_READ) {
+		exit = awaiting_read(t, th);
+		if (exit && exit->reason == KVM_EXIT_MMIO && exit->addr == e->gpa)
+			exit->value = e->value;
+		return;
+	}
+	if (e->rw != KVM_TRACE_MMIO_WRITE && e->rw != KVM_TRACE_MMIO_READ_UNSATISFIED)
 		return;
 	th->pending = (struct probe_rec){ .addr = e->gpa, .size = (uint8_t)e->size,
-					  .dir = PROBE_DIR_WRITE, .value = e->value };
+					  .dir = e->rw == KVM_TRACE_MMIO_WRITE ? PROBE_DIR_WRITE
+									       : PROBE_DIR_READ,
+					  .value = e->rw == KVM_TRACE_MMIO_WRITE ? e->value : 0 };
 	th->has_pending = true;
 }
 
 static void on_userspace_exit(struct hostconv *t, struct thread_state *th, const struct ht_event *e)
 {
 	struct probe_rec r = th->has_pending ? th->pending : (struct probe_rec){ 0 };
+	bool io = e->reason == KVM_EXIT_IO || e->reason == KVM_EXIT_MMIO;
 
 	r.t_ns = e->ts;
 	r.kind = PROBE_EXIT;
 	r.reason = e->reason;
-	if ((e->reason != KVM_EXIT_IO && e->reason != KVM_EXIT_MMIO) || !th->has_pending)
+	if (!io || !th->has_pending)
 		r.addr = r.size = r.dir = 0, r.value = 0;
 	th->has_pending = false;
+	/* A port read (no details yet) or an MMIO read waits for its completion. */
+	th->awaiting_read = io && (!r.size || r.dir == PROBE_DIR_READ) ? (long)t->n : -1;
 	t->userspace_exits++;
 	add(t, th, r);
 	if (e->reason == KVM_EXIT_SHUTDOWN)
@@ -127,7 +178,7 @@ int hostconv_event(const struct ht_event *e, void *ctx)
 		break;
 	case HT_IOCTL: on_ioctl(t, th, e); break;
 	case HT_PIO: on_pio(t, th, e); break;
-	case HT_MMIO: on_mmio(th, e); break;
+	case HT_MMIO: on_mmio(t, th, e); break;
 	case HT_USERSPACE_EXIT: on_userspace_exit(t, th, e); break;
 	case HT_KVM_EXIT:
 		t->kvm_exits++;

@@ -1,7 +1,8 @@
 /*
  * hostconv.h: host kernel trace events of one VMM process (hosttrace.h)
  * turned into mvm's trace schema (trace.h): markers, first serial byte with
- * DLAB tracking, exits with the details of the write that caused them,
+ * DLAB tracking, exits with the details of the access that caused them
+ * (a read's from its completion event),
  * first KVM_RUN per thread, VM creation, exec and exit.  Shared by
  * mvm-trace and mvm-bench; SCHEMA.md says how each event is derived.
  */
@@ -19,8 +20,12 @@
 struct thread_state {
 	int tid;
 	int vcpu;		 /* -1 until its first KVM_RUN */
-	bool has_pending;	 /* a write exit's details, waiting for its exit event */
+	bool has_pending;	 /* an access's details, waiting for its exit event */
 	struct probe_rec pending;
+	/* The last exit of this thread that waits for its read's completion
+	 * (KVM traces a read's port, size and value, or an MMIO read's value,
+	 * only when the next KVM_RUN completes it); -1 if none. */
+	long awaiting_read;
 };
 
 struct hostconv {
