@@ -7,9 +7,17 @@
 #define FWCFG_PORT_FIRST 0x510
 #define FWCFG_PORT_LAST 0x51b
 
-static int is_marker(const struct probe_rec *r, unsigned value)
+#define COM1 0x3f8
+
+/* Marker (value) on (port): values mean something only on their own port. */
+static int is_marker(const struct probe_rec *r, unsigned port, unsigned value)
 {
-	return r->kind == PROBE_MARKER && r->value == value;
+	return r->kind == PROBE_MARKER && r->addr == port && r->value == value;
+}
+
+static int is_linux_marker(const struct probe_rec *r, unsigned value)
+{
+	return is_marker(r, MARKER_PORT_LINUX, value);
 }
 
 static int is_fwcfg_access(const struct probe_rec *r)
@@ -20,17 +28,58 @@ static int is_fwcfg_access(const struct probe_rec *r)
 	       r->addr <= FWCFG_PORT_LAST && r->reason == 2 /* KVM_EXIT_IO */;
 }
 
+/* Output on a console: a first-byte event, or any exit writing to ttyS0. */
+static int is_console_write(const struct probe_rec *r)
+{
+	if (r->kind == PROBE_SERIAL_FIRST_BYTE || r->kind == PROBE_HVC_FIRST_BYTE)
+		return 1;
+	return r->kind == PROBE_EXIT && r->size && r->addr == COM1 && r->dir == PROBE_DIR_WRITE &&
+	       r->reason == 2 /* KVM_EXIT_IO */;
+}
+
 static void first(uint64_t *slot, uint64_t t)
 {
 	if (!*slot)
 		*slot = t;
 }
 
-/* The first-occurrence timestamps the phase rules need. */
+/* The timestamps the phase rules need. */
 struct seen {
-	uint64_t exec, start, any, fw_marker_boot, fw_used, last_fwcfg_before_kernel;
+	uint64_t exec, start, any, fw_marker_boot, fw_marker;
+	uint64_t first_fwcfg, last_fwcfg;
+	uint64_t fwcfg_before_console; /* the last fw_cfg access some console output follows */
+	uint64_t fwcfg_before_marker6; /* the last fw_cfg access before marker 6 */
 	uint64_t marker7, marker8, shutdown, vmm_exit, last;
 };
+
+static void scan_fwcfg_and_console(const struct probe_rec *r, struct boot_phases *p,
+				   struct seen *s)
+{
+	if (is_fwcfg_access(r)) {
+		first(&s->first_fwcfg, r->t_ns);
+		s->last_fwcfg = r->t_ns;
+	}
+	if (is_console_write(r) && s->last_fwcfg)
+		s->fwcfg_before_console = s->last_fwcfg;
+	if (is_linux_marker(r, MARKER_LINUX_START_KERNEL) && !p->start_kernel)
+		s->fwcfg_before_marker6 = s->last_fwcfg;
+}
+
+static void scan_markers(const struct probe_rec *r, struct boot_phases *p, struct seen *s)
+{
+	if (is_linux_marker(r, MARKER_LINUX_START_BOOT) ||
+	    is_linux_marker(r, MARKER_LINUX_START_PVHBOOT) ||
+	    is_linux_marker(r, MARKER_LINUX_START_FWCFG))
+		first(&s->fw_marker_boot, r->t_ns);
+	if (r->kind == PROBE_MARKER && r->addr == MARKER_PORT_FW)
+		first(&s->fw_marker, r->t_ns);
+	if (is_linux_marker(r, MARKER_LINUX_START_KERNEL))
+		first(&p->start_kernel, r->t_ns);
+	if (is_linux_marker(r, MARKER_LINUX_START_USER))
+		first(&s->marker7, r->t_ns);
+	if (is_linux_marker(r, MARKER_INIT_USER))
+		first(&s->marker8, r->t_ns);
+}
 
 static void scan(const struct trace_event *ev, size_t n, struct boot_phases *p, struct seen *s)
 {
@@ -52,34 +101,43 @@ static void scan(const struct trace_event *ev, size_t n, struct boot_phases *p, 
 		else if (r->kind == PROBE_VMM_EXIT)
 			first(&s->vmm_exit, r->t_ns);
 		p->exits += r->kind == PROBE_EXIT;
-		if (is_marker(r, MARKER_LINUX_START_BOOT) || is_marker(r, MARKER_LINUX_START_PVHBOOT) ||
-		    is_marker(r, MARKER_LINUX_START_FWCFG))
-			first(&s->fw_marker_boot, r->t_ns);
-		if (r->kind == PROBE_MARKER && r->addr == MARKER_PORT_FW)
-			first(&s->fw_used, r->t_ns);
-		if (is_marker(r, MARKER_LINUX_START_KERNEL))
-			first(&p->start_kernel, r->t_ns);
-		if (is_marker(r, MARKER_LINUX_START_USER))
-			first(&s->marker7, r->t_ns);
-		if (is_marker(r, MARKER_INIT_USER))
-			first(&s->marker8, r->t_ns);
-		if (is_fwcfg_access(r)) {
-			first(&s->fw_used, r->t_ns);
-			if (!p->start_kernel && !p->first_console)
-				s->last_fwcfg_before_kernel = r->t_ns;
-		}
+		scan_fwcfg_and_console(r, p, s);
+		scan_markers(r, p, s);
 	}
+}
+
+/*
+ * Firmware ran if it wrote a 0xf5 marker or used fw_cfg before the kernel's
+ * first sign of life (marker 6, else the first console byte): a kernel that
+ * reads fw_cfg itself does so later, and its boot stays a direct one.
+ */
+static int firmware_ran(const struct boot_phases *p, const struct seen *s)
+{
+	uint64_t kernel_alive = p->start_kernel ? p->start_kernel : p->first_console;
+
+	return s->fw_marker || (s->first_fwcfg && (!kernel_alive || s->first_fwcfg < kernel_alive));
+}
+
+/* Where firmware without a jump marker handed over: its last fw_cfg access
+ * (it loads the kernel through fw_cfg just before it jumps) before marker 6,
+ * else the last one that console output follows (the firmware may print
+ * before it loads the kernel: the kernel's output comes after the load). */
+static uint64_t firmware_handover(const struct boot_phases *p, const struct seen *s)
+{
+	return p->start_kernel ? s->fwcfg_before_marker6 : s->fwcfg_before_console;
 }
 
 static void kernel_entry(struct boot_phases *p, const struct seen *s)
 {
+	int firmware = firmware_ran(p, s);
+
 	if (s->fw_marker_boot) {
 		p->kernel_entry = s->fw_marker_boot;
 		p->kernel_entry_from = "firmware marker";
-	} else if (s->fw_used && s->last_fwcfg_before_kernel) {
-		p->kernel_entry = s->last_fwcfg_before_kernel;
+	} else if (firmware && firmware_handover(p, s)) {
+		p->kernel_entry = firmware_handover(p, s);
 		p->kernel_entry_from = "last fw_cfg access";
-	} else if (!s->fw_used && p->first_run) {
+	} else if (!firmware && p->first_run) {
 		p->kernel_entry = p->first_run;
 		p->kernel_entry_from = "direct boot";
 	} else {

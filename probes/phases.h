@@ -7,13 +7,15 @@
  *   kernel    kernel entry -> init reached
  *   user      init reached -> guest shutdown (else VMM exit)
  *
- * Kernel entry: the firmware's boot marker (3 linux_start_boot, 4
- * linux_start_pvhboot, 2 linux_start_fwcfg), else, when the guest used
- * firmware (0xf5 markers or fw_cfg ports), its last fw_cfg access before
- * the kernel's first sign of life (marker 6 or a console byte), else (a
- * direct boot) the first KVM_RUN.  Init reached: marker 7 (the kernel
- * patch), else marker 8 (the init program's own), else unknown, and then
- * the kernel phase runs to the end.  SCHEMA.md has the details.
+ * Markers count only on their own port (0xf4 Linux, 0xf5 firmware).
+ * Kernel entry: the firmware's jump marker (3 linux_start_boot, 4
+ * linux_start_pvhboot, 2 linux_start_fwcfg), else, when firmware ran (a
+ * 0xf5 marker, or fw_cfg traffic before the kernel's first sign of life:
+ * marker 6, else the first console byte), its last fw_cfg access before
+ * marker 6, else the last one that console output follows; else (a direct
+ * boot) the first KVM_RUN.  Init reached: marker 7 (the kernel patch), else
+ * marker 8 (the init program's own), else unknown, and then the kernel
+ * phase runs to the end.  SCHEMA.md has the details.
  */
 #ifndef MVM_PHASES_H
 #define MVM_PHASES_H

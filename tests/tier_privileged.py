@@ -48,6 +48,44 @@ def test_mvm_trace_agrees_with_mvm_probes_within_20us(tmp):
     return None
 
 
+def firmware_ms(summary):
+    """The firmware phase's duration from a 'boot phases:' line, or None."""
+    for line in summary.splitlines():
+        if "boot phases:" in line and "firmware " in line:
+            word = line.split("firmware ", 1)[1].split()[0]
+            return None if word == "-" else float(word)
+    return None
+
+
+@test
+def test_mvm_trace_exits_and_kernel_entry_agree_with_mvm_probes(tmp):
+    """A firmware-like guest (fw_cfg port reads and DMA between console
+    output): every traced exit has the port, size, direction and value of
+    mvm's own row, reads included, and both place kernel entry at the same
+    exit (the firmware phases differ only by where first_run is stamped)."""
+    if os.geteuid() != 0:
+        return NOT_ROOT
+    own, host = os.path.join(tmp, "own.csv"), os.path.join(tmp, "host.csv")
+    st, out, err = mvm_trace(["-o", host], [MVM, "-bios", payload("fwcfg"), "-nodefaults",
+                                            "-serial", "stdio", "-no-reboot", "--trace", own,
+                                            "--probe-summary"])
+    if st != 0:
+        return f"exit {st}: {err}"
+    fields = ("addr", "size", "dir", "value")
+    mine = [tuple(r[f] for f in fields) for r in read_trace(own) if r["event"] == "exit"]
+    theirs = [tuple(r[f] for f in fields) for r in read_trace(host) if r["event"] == "exit"]
+    if mine != theirs:
+        diff = next(i for i, (a, b) in enumerate(zip(mine + [None], theirs + [None])) if a != b)
+        return f"exit {diff} differs: own {mine[diff:diff + 1]} traced {theirs[diff:diff + 1]}"
+    fw = [firmware_ms(line) for line in err.splitlines() if "boot phases:" in line]
+    if len(fw) != 2 or None in fw:
+        return f"no firmware phase in both summaries: {err[-400:]}"
+    print(f"     firmware phase: mvm {fw[0]:.3f} ms, mvm-trace {fw[1]:.3f} ms", flush=True)
+    if abs(fw[0] - fw[1]) > 0.02:
+        return f"kernel entry differs: firmware {fw[0]} ms own, {fw[1]} ms traced"
+    return None
+
+
 @test
 def test_mvm_trace_records_qemu_markers_and_phases(tmp):
     if os.geteuid() != 0:

@@ -1,5 +1,7 @@
 /* test_phases.c: phase boundaries from synthetic traces, with and without
- * the kernel's marker patch, direct and firmware boots; CSV round trip. */
+ * the kernel's marker patch, direct and firmware boots, in mvm's shape (fw_cfg
+ * events with names) and in a traced VMM's (exit rows only, and host trace
+ * events through hostconv); CSV round trip. */
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +9,11 @@
 
 #include "boot_markers.h"
 #include "check.h"
+/* The unit libraries leave out the tracer's; hostconv needs no tracefs.
+ * Its static add() would clash with this file's. */
+#define add hostconv_add
+#include "hostconv.c"
+#undef add
 #include "phases.h"
 
 #define MS 1000000ULL
@@ -37,6 +44,16 @@ static void add(uint64_t ms, enum probe_kind kind, uint64_t addr, uint64_t value
 {
 	ev[n++] = (struct trace_event){ { ms * MS, (uint8_t)kind, addr ? 1 : 0,
 					  addr ? PROBE_DIR_WRITE : PROBE_DIR_NONE, 0, reason, addr, value },
+					0, 100, NULL };
+}
+
+/* A traced VMM's exit row for a port access (hostconv's shape: no fw_cfg
+ * events, only the exit with its port, size and direction). */
+static void port_exit(uint64_t ms, unsigned port, unsigned size, enum probe_dir dir,
+		      uint64_t value)
+{
+	ev[n++] = (struct trace_event){ { ms * MS, PROBE_EXIT, (uint8_t)size, (uint8_t)dir, 0,
+					  KVM_EXIT_IO, port, value },
 					0, 100, NULL };
 }
 
@@ -126,6 +143,141 @@ static void test_phases_firmware_without_markers_uses_last_fwcfg_access(void)
 	CHECK_EQ(p.kernel_entry, 9 * MS);
 }
 
+/* Values count only on their own port: 3, 6 and 7 on the firmware's. */
+static void test_phases_marker_values_count_only_on_their_port(void)
+{
+	add(4, PROBE_FIRST_RUN, 0, 0, 0);
+	port_exit(6, 0x510, 2, PROBE_DIR_WRITE, 0x11);
+	port_exit(9, 0x511, 1, PROBE_DIR_READ, 0x42);
+	marker(10, MARKER_PORT_FW, MARKER_LINUX_START_BOOT);
+	marker(11, MARKER_PORT_FW, MARKER_LINUX_START_KERNEL);
+	marker(12, MARKER_PORT_FW, MARKER_LINUX_START_USER);
+	linux_tail(0);
+	compute();
+	CHECK_STREQ(p.kernel_entry_from, "last fw_cfg access");
+	CHECK_EQ(p.kernel_entry, 9 * MS);
+	CHECK_EQ(p.start_kernel, 0);
+	CHECK_STREQ(p.init_from, "unknown");
+}
+
+/* A kernel that reads fw_cfg itself (traced: exit rows only) is still a
+ * direct boot, with and without the marker patch. */
+static void test_phases_fwcfg_after_kernel_start_keeps_a_direct_boot(void)
+{
+	for (int patched = 0; patched < 2; patched++) {
+		reset();
+		add(4, PROBE_FIRST_RUN, 0, 0, 0);
+		linux_tail(patched);
+		port_exit(40, 0x510, 2, PROBE_DIR_WRITE, 0x19);
+		port_exit(41, 0x511, 1, PROBE_DIR_READ, 0);
+		trace_sort(ev, n);
+		compute();
+		CHECK_STREQ(p.kernel_entry_from, "direct boot");
+		CHECK_EQ(span(PHASE_FIRMWARE), 0);
+		CHECK_EQ(span(PHASE_KERNEL), (patched ? 46 : 56) * MS);
+	}
+}
+
+/* Firmware prints (as SeaBIOS does) and then loads the kernel by DMA: the
+ * kernel starts after the load, not before the firmware's first byte. */
+static void test_phases_firmware_console_before_the_kernel_load(void)
+{
+	for (int patched = 0; patched < 2; patched++) {
+		reset();
+		add(4, PROBE_FIRST_RUN, 0, 0, 0);
+		port_exit(5, 0x510, 2, PROBE_DIR_WRITE, 0);
+		port_exit(6, 0x511, 1, PROBE_DIR_READ, 'Q');
+		add(7, PROBE_SERIAL_FIRST_BYTE, 0x3f8, 'S', 0);
+		port_exit(7, 0x3f8, 1, PROBE_DIR_WRITE, 'S');
+		port_exit(9, 0x514, 4, PROBE_DIR_WRITE, 0x600);
+		port_exit(15, 0x3f8, 1, PROBE_DIR_WRITE, 'L');
+		if (patched)
+			marker(12, MARKER_PORT_LINUX, MARKER_LINUX_START_KERNEL);
+		add(60, PROBE_SHUTDOWN, 0, 0, 0);
+		trace_sort(ev, n);
+		compute();
+		CHECK_STREQ(p.kernel_entry_from, "last fw_cfg access");
+		CHECK_EQ(p.kernel_entry, 9 * MS);
+		CHECK_EQ(span(PHASE_FIRMWARE), 5 * MS);
+	}
+}
+
+static void conv(struct hostconv *t, uint64_t us, enum ht_kind kind, uint32_t rw, uint32_t port,
+		 uint32_t size, uint64_t value, uint32_t reason)
+{
+	struct ht_event e = { .ts = us * 1000, .tid = 7, .kind = kind, .rw = rw, .port = port,
+			      .size = size, .value = value, .reason = reason, .cmd = 0xae80 };
+
+	hostconv_event(&e, t);
+}
+
+/* A firmware-like guest as KVM traces it: kvm_pio for a write before its
+ * exit, for a read after it (when KVM_RUN completes the read). */
+static void traced_fwcfg_guest(struct hostconv *t)
+{
+	conv(t, 4000, HT_IOCTL, 0, 0, 0, 0, 0); /* first KVM_RUN */
+	conv(t, 4990, HT_PIO, 1, 0x510, 2, 0, 0);
+	conv(t, 5000, HT_USERSPACE_EXIT, 0, 0, 0, 0, KVM_EXIT_IO);
+	conv(t, 6000, HT_USERSPACE_EXIT, 0, 0, 0, 0, KVM_EXIT_IO);
+	conv(t, 6010, HT_PIO, 0, 0x511, 1, 'Q', 0); /* the read, completed */
+	conv(t, 7000, HT_PIO, 1, 0x3f8, 1, 'Q', 0);
+	conv(t, 7001, HT_USERSPACE_EXIT, 0, 0, 0, 0, KVM_EXIT_IO);
+	conv(t, 60000, HT_USERSPACE_EXIT, 0, 0, 0, 0, KVM_EXIT_SHUTDOWN);
+}
+
+/* The same guest in mvm's own probes: a fw_cfg event at the read's exit. */
+static void own_fwcfg_guest(void)
+{
+	add(4, PROBE_FIRST_RUN, 0, 0, 0);
+	port_exit(5, 0x510, 2, PROBE_DIR_WRITE, 0);
+	port_exit(6, 0x511, 1, PROBE_DIR_READ, 'Q');
+	ev[n++] = (struct trace_event){ { 6 * MS, PROBE_FWCFG_READ, 1, PROBE_DIR_READ, 0, 0, 0, 1 },
+					0, 100, "signature" };
+	add(7, PROBE_SERIAL_FIRST_BYTE, 0x3f8, 'Q', 0);
+	port_exit(7, 0x3f8, 1, PROBE_DIR_WRITE, 'Q');
+	add(60, PROBE_SHUTDOWN, 0, 0, 0);
+}
+
+static void test_hostconv_port_read_keeps_port_size_and_value(void)
+{
+	struct hostconv t;
+	const struct trace_event *e;
+	size_t count;
+
+	hostconv_init(&t, 0);
+	traced_fwcfg_guest(&t);
+	e = hostconv_events(&t, &count);
+	CHECK_EQ(count, 7); /* first_run, 3 exits, serial byte, shutdown exit and event */
+	CHECK_EQ(e[2].r.t_ns, 6 * MS);
+	CHECK_EQ(e[2].r.addr, 0x511);
+	CHECK_EQ(e[2].r.size, 1);
+	CHECK_EQ(e[2].r.dir, PROBE_DIR_READ);
+	CHECK_EQ(e[2].r.value, 'Q');
+	CHECK_EQ(e[1].r.addr, 0x510); /* the write before it keeps its own */
+	hostconv_free(&t);
+}
+
+/* Traced and own, the same guest gets its kernel entry at the same exit. */
+static void test_phases_traced_and_own_agree_on_kernel_entry(void)
+{
+	struct hostconv t;
+	const struct trace_event *e;
+	struct boot_phases traced;
+	size_t count;
+
+	hostconv_init(&t, 0);
+	traced_fwcfg_guest(&t);
+	e = hostconv_events(&t, &count);
+	phases_compute(e, count, &traced);
+	own_fwcfg_guest();
+	compute();
+	CHECK_STREQ(traced.kernel_entry_from, "last fw_cfg access");
+	CHECK_STREQ(p.kernel_entry_from, "last fw_cfg access");
+	CHECK_EQ(traced.kernel_entry, 6 * MS);
+	CHECK_EQ(p.kernel_entry, traced.kernel_entry);
+	hostconv_free(&t);
+}
+
 static void test_phases_exit_count_and_empty_trace(void)
 {
 	phases_compute(ev, 0, &p);
@@ -189,6 +341,11 @@ int main(void)
 	RUN(test_phases_init_program_marker_stands_in_for_marker_7);
 	RUN(test_phases_firmware_marker_is_kernel_entry);
 	RUN(test_phases_firmware_without_markers_uses_last_fwcfg_access);
+	RUN(test_phases_marker_values_count_only_on_their_port);
+	RUN(test_phases_fwcfg_after_kernel_start_keeps_a_direct_boot);
+	RUN(test_phases_firmware_console_before_the_kernel_load);
+	RUN(test_hostconv_port_read_keeps_port_size_and_value);
+	RUN(test_phases_traced_and_own_agree_on_kernel_entry);
 	RUN(test_phases_exit_count_and_empty_trace);
 	RUN(test_trace_csv_round_trip);
 	RUN(test_trace_csv_reader_rejects_bad_rows);
