@@ -6,8 +6,10 @@
  * the repetition, the status and a note, every metric (units in the column
  * names; empty when unknown), where the numbers came from (host, git
  * revision, file hashes, start time), and why the host disturbed the boot
- * (flag, empty when it did not).  Rows are appended whole, with one
- * write each, so an interrupted run leaves only complete rows.
+ * (flag, empty when it did not).  Fields holding a comma, quote or line end
+ * are quoted (RFC 4180), rows have no length limit, and each is appended
+ * with one write under a lock, so an interrupted run leaves whole rows and
+ * at most one torn last row, which readers leave out and resume cuts off.
  */
 #ifndef MVM_BENCH_RESULTS_H
 #define MVM_BENCH_RESULTS_H
@@ -47,11 +49,27 @@ struct row {
 /* The runs.csv header line (no newline). */
 const char *results_header(void);
 
-/* Append (r) to (path) as one line, creating the file with its header. */
+/* Append (r) to (path) as one record (one write, under flock), creating the
+ * file with its header in the same write.  -EILSEQ when the file ends in a
+ * torn row (results_repair() first), else 0 or -errno. */
 int results_append(const char *path, const struct row *r) __attribute__((warn_unused_result));
 
-/* Read every row of a runs.csv; 0, or -errno / -EINVAL (line in *bad). */
+/* Read every row of a runs.csv, columns found by their names in its header
+ * (only the configuration, rep and status must be there: a file from
+ * before a column existed reads it as empty).  0, or
+ * -errno / -EINVAL (line in *bad).  A torn last row (a writer killed
+ * mid-write) is left out; results_read_torn() says where it was. */
 int results_read(const char *path, struct row **rows, size_t *n, size_t *bad);
+
+/* results_read(), and the line of a torn last row left out in *torn_line
+ * (0 when the file ends with a whole row). */
+int results_read_torn(const char *path, struct row **rows, size_t *n, size_t *bad,
+		      size_t *torn_line);
+
+/* Cut a torn last row off (path), under the appenders' lock: the bytes cut
+ * (0 when the file was whole or absent), or -errno / -EINVAL (damaged
+ * elsewhere, left alone). */
+long long results_repair(const char *path);
 
 void results_free(struct row *rows, size_t n);
 
