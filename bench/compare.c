@@ -1,9 +1,15 @@
 /*
- * compare.c: "mvm-bench compare BASE NEW": per configuration, the change of
- * a metric's median between two result sets and its significance (one-sided
- * Mann-Whitney U test); a change counts only if it is both significant
- * (p < alpha) and larger than the threshold.  Exit status 1 when any
- * configuration regressed: the building block of performance-regression CI.
+ * compare.c: "mvm-bench compare BASE NEW": is NEW slower than BASE?  The
+ * verdict is the overall change across configurations: a stratified
+ * permutation test of the mean log-ratio (each configuration a stratum: a
+ * boot is exchanged only with boots of its own configuration), which uses
+ * every boot at once.  Per configuration, one-sided exact Mann-Whitney tests
+ * with Holm's correction over the configurations, tested only when the
+ * overall test is significant in that direction (serial gatekeeping: the
+ * family-wise error of everything printed stays at alpha); a change counts
+ * only if it is also larger than the threshold.  Exit status 1 when the
+ * overall change or a configuration regressed, or when the new side has
+ * missing or failed boots (a broken build is not "not comparable").
  *
  * merge.c's "mvm-bench merge OUT DIR..." lives here too: it combines the
  * rows of shards into one results directory.
@@ -18,6 +24,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "effects.h"
 #include "plot.h"
 #include "results.h"
 #include "stats.h"
@@ -55,57 +62,229 @@ static size_t values(const struct row *rows, size_t n, const struct row *ref, in
 
 	for (size_t i = 0; i < n; i++)
 		if (results_same_config(&rows[i], ref) && !strcmp(rows[i].status, "ok") &&
-		    !isnan(rows[i].m[m]))
+		    !isnan(rows[i].m[m]) && rows[i].m[m] > 0)
 			x[k++] = rows[i].m[m];
 	return k;
 }
 
-struct verdicts {
-	unsigned regressions, improvements, unchanged, too_few;
-};
-
-static void compare_one(const struct row *ref, const double *a, size_t na, double *b, size_t nb,
-			double threshold, double alpha, struct verdicts *v)
+static double median_of(const double *x, size_t n)
 {
-	double *sa = malloc(na * sizeof(*sa)), ma, mb, change, p_slower, p_faster;
-	const char *verdict = "no change";
+	double *c = malloc((n ? n : 1) * sizeof(*c)), med;
 
-	memcpy(sa, a, na * sizeof(*sa));
-	ma = stats_median(sa, na);
-	mb = stats_median(b, nb);
-	change = (mb - ma) / ma * 100.0;
-	p_slower = stats_mann_whitney_greater(a, na, b, nb);
-	p_faster = stats_mann_whitney_greater(b, nb, a, na);
-	if (p_slower < alpha && change > threshold) {
-		verdict = "REGRESSION";
-		v->regressions++;
-	} else if (p_faster < alpha && change < -threshold) {
-		verdict = "improvement";
-		v->improvements++;
-	} else {
-		v->unchanged++;
-	}
-	printf("%-60.60s %4zu %4zu %10.1f %10.1f %+7.2f%% %9.4f  %s\n", "", na, nb, ma, mb, change,
-	       change >= 0 ? p_slower : p_faster, verdict);
-	(void)ref;
-	free(sa);
+	if (!c)
+		return NAN;
+	memcpy(c, x, n * sizeof(*c));
+	med = stats_median(c, n);
+	free(c);
+	return med;
 }
 
-static void print_config(const struct row *r)
+/* The smallest one-sided p an exact rank test of na + nb values can reach. */
+static double smallest_p(size_t na, size_t nb)
 {
-	printf("%s %s %s pit=%s pic=%s rtc=%s isa-serial=%s x-option-roms=%s\n", r->v[AX_VMM],
-	       r->v[AX_FIRMWARE], r->v[AX_KERNEL], r->v[AX_PIT], r->v[AX_PIC], r->v[AX_RTC],
-	       r->v[AX_ISA_SERIAL], r->v[AX_OPTION_ROMS]);
+	double c = 1;
+
+	for (size_t i = 1; i <= nb; i++)
+		c = c * (double)(na + i) / (double)i;
+	return 1 / c;
+}
+
+int compare_strata(const struct stratum *s, size_t n, double threshold, double alpha,
+		   unsigned perms, uint64_t seed, struct gate *g)
+{
+	double *slower = calloc(n ? n : 1, sizeof(*slower)), *faster = calloc(n ? n : 1, sizeof(*faster));
+
+	memset(g, 0, sizeof(*g));
+	g->config = calloc(n ? n : 1, sizeof(*g->config));
+	if (!slower || !faster || !g->config || stats_stratified_logratio(s, n, perms, seed, &g->overall)) {
+		free(slower);
+		free(faster);
+		free(g->config);
+		g->config = NULL;
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct config_verdict *c = &g->config[i];
+		bool both = s[i].na >= 2 && s[i].nb >= 2;
+
+		c->change = (median_of(s[i].b, s[i].nb) / median_of(s[i].a, s[i].na) - 1) * 100;
+		slower[i] = both ? stats_mann_whitney_greater(s[i].a, s[i].na, s[i].b, s[i].nb) : 1;
+		faster[i] = both ? stats_mann_whitney_greater(s[i].b, s[i].nb, s[i].a, s[i].na) : 1;
+		c->callable = both && smallest_p(s[i].na, s[i].nb) <= alpha / (double)n;
+	}
+	g->overall_regression = g->overall.p_greater < alpha && g->overall.change * 100 > threshold;
+	g->overall_improvement = g->overall.p_less < alpha && g->overall.change * 100 < -threshold;
+	stats_holm(slower, n, slower);
+	stats_holm(faster, n, faster);
+	for (size_t i = 0; i < n; i++) {
+		struct config_verdict *c = &g->config[i];
+
+		c->p_slower = slower[i];
+		c->p_faster = faster[i];
+		c->regression = g->overall.p_greater < alpha && slower[i] < alpha && c->change > threshold;
+		c->improvement = g->overall.p_less < alpha && faster[i] < alpha && c->change < -threshold;
+		g->regressions += c->regression;
+		g->improvements += c->improvement;
+	}
+	free(slower);
+	free(faster);
+	return 0;
+}
+
+/* "pit=on,pic=off,...": the axes that differ between the configurations (all when one). */
+static void config_name(const struct row *r, const struct row *rows, size_t n, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int ax = 0; ax < AX_COUNT && off < len; ax++) {
+		bool varies = false;
+
+		for (size_t i = 0; i < n && !varies; i++)
+			varies = strcmp(rows[i].v[ax] ? rows[i].v[ax] : "", r->v[ax] ? r->v[ax] : "");
+		if (varies || n == 1 || (ax >= AX_PIT && ax <= AX_OPTION_ROMS))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s=%s", off ? "," : "",
+						effects_axis_name(ax), r->v[ax] ? r->v[ax] : "");
+	}
+}
+
+static bool is_first_of_config(const struct row *rows, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (results_same_config(&rows[j], &rows[i]))
+			return false;
+	return true;
+}
+
+/* Missing or failed boots of the new side, one line each; how many configurations have them. */
+static unsigned check_new_side(const struct row *base, size_t nb, const struct row *nw, size_t nn,
+			       int m)
+{
+	unsigned broken = 0;
+	char name[1024];
+
+	for (size_t i = 0; i < nb; i++) {
+		size_t k = 0;
+
+		if (!is_first_of_config(base, i) || strcmp(base[i].status, "ok"))
+			continue;
+		for (size_t j = 0; j < nn; j++)
+			k += results_same_config(&nw[j], &base[i]);
+		if (!k) {
+			config_name(&base[i], base, nb, name, sizeof(name));
+			printf("new side: no boot of %s (renamed or dropped?)\n", name);
+			broken++;
+		}
+	}
+	for (size_t i = 0; i < nn; i++) {
+		size_t runs = 0, failed = 0, no_value = 0;
+		const char *why = "";
+
+		if (!is_first_of_config(nw, i))
+			continue;
+		for (size_t j = i; j < nn; j++) {
+			if (!results_same_config(&nw[j], &nw[i]) || !strcmp(nw[j].status, "skipped"))
+				continue;
+			runs++;
+			if (strcmp(nw[j].status, "ok")) {
+				failed++;
+				why = nw[j].status;
+			} else if (isnan(nw[j].m[m])) {
+				no_value++;
+			}
+		}
+		if (failed || no_value) {
+			config_name(&nw[i], nw, nn, name, sizeof(name));
+			printf("new side: %zu of %zu boots of %s failed (%s)%s\n", failed + no_value, runs,
+			       name, failed ? why : "no value", failed && no_value ? " or have no value" : "");
+			broken++;
+		}
+	}
+	return broken;
+}
+
+struct sides {
+	struct stratum *s;
+	const struct row **ref;
+	double *values;
+	size_t n;
+};
+
+/* The strata: every configuration with ok values on both sides. */
+static int make_strata(const struct row *base, size_t nb, const struct row *nw, size_t nn, int m,
+		       struct sides *x)
+{
+	double *v;
+
+	x->s = calloc(nb + 1, sizeof(*x->s));
+	x->ref = calloc(nb + 1, sizeof(*x->ref));
+	x->values = v = calloc(nb + nn + 1, sizeof(*v));
+	x->n = 0;
+	if (!x->s || !x->ref || !v)
+		return -1;
+	for (size_t i = 0; i < nb; i++) {
+		struct stratum *s = &x->s[x->n];
+
+		if (!is_first_of_config(base, i))
+			continue;
+		s->a = v;
+		s->na = values(base, nb, &base[i], m, v);
+		s->b = v + s->na;
+		s->nb = values(nw, nn, &base[i], m, v + s->na);
+		if (!s->na || !s->nb)
+			continue;
+		v += s->na + s->nb;
+		x->ref[x->n++] = &base[i];
+	}
+	return 0;
+}
+
+static void print_configs(const struct sides *x, const struct gate *g, const struct row *base,
+			  size_t nb)
+{
+	char name[1024];
+
+	printf("%-56s %4s %4s %10s %10s %8s %9s  %s\n", "configuration", "base", "new", "base_med",
+	       "new_med", "change", "holm_p", "verdict");
+	for (size_t i = 0; i < x->n; i++) {
+		const struct config_verdict *c = &g->config[i];
+		const char *verdict = c->regression ? "REGRESSION" : c->improvement ? "improvement" :
+				      !c->callable ? "too few boots for a verdict" : "no change";
+
+		config_name(x->ref[i], base, nb, name, sizeof(name));
+		printf("%-56s %4zu %4zu %10.1f %10.1f %+7.2f%% %9.4f  %s\n", name, x->s[i].na,
+		       x->s[i].nb, median_of(x->s[i].a, x->s[i].na), median_of(x->s[i].b, x->s[i].nb),
+		       c->change, c->change >= 0 ? c->p_slower : c->p_faster, verdict);
+	}
+}
+
+static void print_overall(const struct gate *g, size_t n, double alpha, unsigned perms)
+{
+	const struct stratified *o = &g->overall;
+	unsigned callable = 0;
+
+	for (size_t i = 0; i < n; i++)
+		callable += g->config[i].callable;
+	printf("overall: %+.2f %% [%+.2f, %+.2f] over %u configuration(s) (stratified permutation "
+	       "test of the mean log-ratio, %u permutations): p(slower) %.4f, p(faster) %.4f: %s\n",
+	       o->change * 100, o->lo * 100, o->hi * 100, o->strata, perms, o->p_greater, o->p_less,
+	       g->overall_regression ? "REGRESSION" : g->overall_improvement ? "improvement" :
+	       "no change");
+	printf("per configuration: Holm over %zu configurations, tested only when the overall test "
+	       "is significant in that direction; %u of %zu have enough boots for a verdict "
+	       "(smallest attainable p <= %.4f)\n", n, callable, n, alpha / (double)n);
 }
 
 int bench_compare(int argc, char **argv)
 {
 	const char *metric = "init_ms";
 	double threshold = 5.0, alpha = 0.05; /* boot times here vary by several % */
+	unsigned perms = 9999, broken;
 	struct row *base, *new_rows;
-	struct verdicts v = { 0 };
+	struct sides x = { 0 };
+	struct gate g = { 0 };
 	size_t nb, nn;
-	int m, err, pos = 0;
+	int m, err, pos = 0, status;
 	const char *file[2];
 
 	for (int i = 1; i < argc; i++) {
@@ -115,47 +294,45 @@ int bench_compare(int argc, char **argv)
 			threshold = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--alpha") && i + 1 < argc)
 			alpha = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--permutations") && i + 1 < argc)
+			perms = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (pos < 2 && argv[i][0] != '-')
 			file[pos++] = argv[i];
 		else
 			pos = 3;
 	}
 	m = metric_index(metric);
-	if (pos != 2 || m < 0 || threshold < 0 || alpha <= 0 || alpha >= 1)
+	if (pos != 2 || m < 0 || threshold < 0 || alpha <= 0 || alpha >= 1 || perms < 99)
 		return bench_error("usage: mvm-bench compare BASE NEW [--metric NAME] "
-				   "[--threshold PERCENT] [--alpha P]") * 2;
+				   "[--threshold PERCENT] [--alpha P] [--permutations N (>= 99)]") * 2;
 	if ((err = load(file[0], &base, &nb)) || (err = load(file[1], &new_rows, &nn)))
 		return err;
-	printf("metric %s; a change counts when |change| > %.1f %% and one-sided Mann-Whitney "
-	       "p < %.3f\n", metric, threshold, alpha);
-	printf("%-60s %4s %4s %10s %10s %8s %9s  %s\n", "configuration", "base", "new",
-	       "base_med", "new_med", "change", "p", "verdict");
-	for (size_t i = 0; i < nb; i++) {
-		double *a = malloc(nb * sizeof(*a)), *b = malloc((nn + 1) * sizeof(*b));
-		size_t na, k;
-		bool seen = false;
-
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = results_same_config(&base[j], &base[i]);
-		na = seen ? 0 : values(base, nb, &base[i], m, a);
-		k = seen ? 0 : values(new_rows, nn, &base[i], m, b);
-		if (!seen && (na || k)) {
-			print_config(&base[i]);
-			if (na < 2 || k < 2) {
-				printf("%-60s %4zu %4zu  too few ok boots to compare\n", "", na, k);
-				v.too_few++;
-			} else {
-				compare_one(&base[i], a, na, b, k, threshold, alpha, &v);
-			}
-		}
-		free(a);
-		free(b);
+	printf("metric %s; a change counts when |change| > %.1f %% and p < %.3f\n", metric,
+	       threshold, alpha);
+	broken = check_new_side(base, nb, new_rows, nn, m);
+	if (make_strata(base, nb, new_rows, nn, m, &x) || x.n == 0 ||
+	    compare_strata(x.s, x.n, threshold, alpha, perms, 1, &g)) {
+		printf("no configuration has ok boots on both sides: nothing to compare\n");
+		status = 1;
+	} else {
+		print_configs(&x, &g, base, nb);
+		print_overall(&g, x.n, alpha, perms);
+		printf("%u regression(s), %u improvement(s), %zu unchanged\n", g.regressions,
+		       g.improvements, x.n - g.regressions - g.improvements);
+		status = g.overall_regression || g.regressions;
 	}
-	printf("%u regression(s), %u improvement(s), %u unchanged, %u not comparable\n",
-	       v.regressions, v.improvements, v.unchanged, v.too_few);
+	if (broken)
+		printf("gate: FAIL: %u configuration(s) of the new side have missing or failed boots\n",
+		       broken);
+	else
+		printf("gate: %s\n", status ? "FAIL: regression" : "pass");
+	free(g.config);
+	free(x.s);
+	free(x.ref);
+	free(x.values);
 	results_free(base, nb);
 	results_free(new_rows, nn);
-	return v.regressions ? 1 : 0;
+	return status || broken ? 1 : 0;
 }
 
 /* ---- merge ---- */

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench.h"
 #include "effects.h"
 #include "stats.h"
 #include "trace.h"
@@ -41,7 +42,7 @@ struct design {
 	double median;       /* of the metric over the rows used */
 };
 
-static const char *axis_name(int ax)
+const char *effects_axis_name(int ax)
 {
 	static const char *name[AX_COUNT];
 
@@ -108,7 +109,7 @@ static int find_factors(const struct row *rows, size_t n, const bool *use, struc
 
 		if (k > 2) {
 			snprintf(why, len, "%s has more than two values: effects need two-level factors "
-				 "(estimate them per value)", axis_name(ax));
+				 "(estimate them per value)", effects_axis_name(ax));
 			return -1;
 		}
 		if (k < 2)
@@ -143,7 +144,7 @@ static void describe_cell(const struct design *d, size_t c, char *buf, size_t le
 	buf[0] = 0;
 	for (unsigned f = 0; f < d->k && off < len; f++)
 		off += (size_t)snprintf(buf + off, len - off, "%s%s=%s", f ? "," : "",
-					axis_name(d->f[f].axis), c >> f & 1 ? d->f[f].high : d->f[f].low);
+					effects_axis_name(d->f[f].axis), c >> f & 1 ? d->f[f].high : d->f[f].low);
 }
 
 static int fill_cells(const struct row *rows, size_t n, const bool *use, enum metric m,
@@ -242,9 +243,9 @@ static void name_factor(const struct design *d, unsigned f, char *buf, size_t le
 	const struct factor *x = &d->f[f];
 
 	if (!strcmp(x->high, "on") && !strcmp(x->low, "off"))
-		snprintf(buf, len, "%s", axis_name(x->axis));
+		snprintf(buf, len, "%s", effects_axis_name(x->axis));
 	else
-		snprintf(buf, len, "%s=%s", axis_name(x->axis), *x->high ? x->high : "\"\"");
+		snprintf(buf, len, "%s=%s", effects_axis_name(x->axis), *x->high ? x->high : "\"\"");
 }
 
 static void name_effect(const struct design *d, size_t s, char *buf, size_t len)
@@ -366,7 +367,7 @@ static void label_group(struct group *g, const struct row *r, const bool *multi)
 	for (int ax = 0; ax < AX_COUNT; ax++)
 		if (multi[ax] && off < sizeof(g->label))
 			off += (size_t)snprintf(g->label + off, sizeof(g->label) - off, "%s%s=%s",
-						off ? "," : "", axis_name(ax), value_of(r, ax));
+						off ? "," : "", effects_axis_name(ax), value_of(r, ax));
 }
 
 static size_t make_groups(const struct row *rows, size_t n, struct group *g, size_t max)
@@ -692,4 +693,24 @@ int effects_report(const char *dir, const struct row *rows, size_t n, FILE *summ
 	free_estimates(x);
 	free(x);
 	return err || !estimated ? -1 : 0;
+}
+
+int bench_effects(int argc, char **argv)
+{
+	char path[PATH_MAX];
+	struct row *rows;
+	size_t n, bad;
+	int err;
+
+	if (argc != 2)
+		return bench_error("usage: mvm-bench effects RUN_DIR") * 2;
+	snprintf(path, sizeof(path), "%s/runs.csv", argv[1]);
+	err = results_read(path, &rows, &n, &bad);
+	if (err == -EINVAL)
+		return bench_error("%s: line %zu is not a runs.csv row", path, bad) * 2;
+	if (err)
+		return bench_error("cannot read %s: %s", path, strerror(-err)) * 2;
+	err = effects_report(argv[1], rows, n, stdout);
+	results_free(rows, n);
+	return err ? 1 : 0;
 }

@@ -46,4 +46,7 @@ double effects_widest_main_halfwidth_pct(const struct effect *e, size_t n, doubl
  * for run dir (dir).  0, or -1 when nothing could be estimated. */
 int effects_report(const char *dir, const struct row *rows, size_t n, FILE *summary);
 
+/* The name of axis (ax) as in config files and on the command line ("isa-serial"). */
+const char *effects_axis_name(int ax);
+
 #endif

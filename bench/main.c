@@ -12,6 +12,10 @@ int main(int argc, char **argv)
 		return bench_run(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "compare"))
 		return bench_compare(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "effects"))
+		return bench_effects(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "simulate"))
+		return bench_simulate(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "merge"))
 		return bench_merge(argc - 1, argv + 1);
 	if (argc == 3 && !strcmp(argv[1], "summarize"))
@@ -22,7 +26,9 @@ int main(int argc, char **argv)
 		return bench_probes_onoff(argc - 1, argv + 1);
 	fprintf(stderr, "usage: mvm-bench COMMAND [options]\n"
 			"  run           the boot matrix: runs.csv, summary.csv, meta.json, plots\n"
-			"  compare       BASE NEW: significant changes per configuration\n"
+			"  compare       BASE NEW: the overall change and per configuration; the gate\n"
+			"  effects       DIR: what each factor of the matrix does (effects.csv, plot)\n"
+			"  simulate      the statistics' error rates and coverage on simulated runs\n"
 			"  merge         OUT DIR...: combine shards of one matrix\n"
 			"  summarize     DIR: recompute summary.csv and plots\n"
 			"  startup       VMM exec to first guest exit and footprint, mvm vs QEMU\n"
