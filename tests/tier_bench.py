@@ -123,3 +123,124 @@ def test_bench_crashed_vmm_is_a_crash_row_with_its_stderr(tmp):
             "about to crash" not in logs:
         return f"exit {st}, rows {rows}, logs {logs[:200]!r}, {err[-300:]!r}"
     return None
+
+
+DEVICES = ("pit", "pic", "rtc", "isa_serial", "x_option_roms")
+
+
+def write_matrix_runs(directory, reps, seed, init=lambda cell: 6000.0, noise=0.01,
+                      status=lambda cell, rep: "ok", drop=()):
+    """A runs.csv of the 2^5 legacy-device matrix, (reps) boots per cell, init
+    times init(cell) * log-normal noise; cell maps each device to "on"/"off"."""
+    import math
+    import random
+    rnd = random.Random(seed)
+    os.makedirs(directory, exist_ok=True)
+    cols = RUNS_COLUMNS.split(",")
+    with open(os.path.join(directory, "runs.csv"), "w") as f:
+        f.write(RUNS_COLUMNS + "\n")
+        for rep in range(reps):
+            for bits in range(32):
+                cell = {d: "on" if bits >> i & 1 else "off" for i, d in enumerate(DEVICES)}
+                if bits in drop:
+                    continue
+                t = init(cell) * math.exp(noise * rnd.gauss(0, 1))
+                st = status(bits, rep)
+                row = dict.fromkeys(cols, "")
+                row.update(cell, vmm="mvm", firmware="direct", kernel="build/guest",
+                           rep=str(rep), status=st)
+                if st == "ok":
+                    row.update(vmm_ms="2", kernel_ms=f"{t - 2:.3f}", init_ms=f"{t:.3f}",
+                               total_ms=f"{t + 300:.3f}", exits="14000")
+                f.write(",".join(row[c] for c in cols) + "\n")
+
+
+@test
+def test_bench_simulate_measures_false_alarms_and_coverage():
+    """A shorter run of mvm-bench simulate (200 trials): each rate within its
+    bounds give or take three binomial standard errors."""
+    import re
+    st, out, err = bench(["simulate", "--trials", "200", "--permutations", "199"], timeout=120)
+    if st != 0:
+        return f"exit {st}: {out}{err}"
+    rates = re.findall(r"^  (.+?)\s+(\d+) / (\d+) = +([\d.]+) % \(SE ([\d.]+) %\)", out, re.M)
+    found = [(name, (float(p), max(float(se), 0.5))) for name, _, _, p, se in rates]
+    gate = [v for k, v in found if k.startswith("gate alarms")]
+    cover = [(k, v) for k, v in found if "inside" in k]
+    if len(gate) != 2 or len(cover) != 6:
+        return f"simulate's output lacks its rates: {out}"
+    if any(p > 5 + 3 * se for p, se in gate):
+        return f"A/A false alarms above 5 %: {out}"
+    for name, (p, se) in cover:
+        if not 93 - 3 * se <= p <= 97 + 3 * se:
+            return f"{name}: coverage {p} %: {out}"
+    old = [v for k, v in found if "former" in k]
+    if not old or old[0][0] < 25:
+        return f"the former per-configuration rule should alarm often: {out}"
+    return None
+
+
+@test
+def test_bench_effects_find_a_planted_effect_with_its_sign(tmp):
+    """+120 ms (2 %) planted on pit, nothing elsewhere, 1 % noise, 2 boots per cell."""
+    import csv
+    run_dir = os.path.join(tmp, "r")
+    write_matrix_runs(run_dir, 2, 7, init=lambda c: 6000.0 + (120 if c["pit"] == "on" else 0))
+    st, out, err = bench(["effects", run_dir])
+    if st != 0:
+        return f"exit {st}: {out}{err}"
+    with open(os.path.join(run_dir, "effects.csv")) as f:
+        rows = [r for r in csv.DictReader(f) if r["metric"] == "init_ms"]
+    by = {r["effect"]: r for r in rows}
+    if len(rows) != 15 or "pit" not in by or "pit x rtc" not in by:
+        return f"init_ms effects: {sorted(by)}"
+    pit = by["pit"]
+    if not (float(pit["ci95_low"]) > 0 and 80 < float(pit["estimate"]) < 160 and
+            pit["method"] == "replicates" and pit["df"] == "32" and 1 < float(pit["pct"]) < 3):
+        return f"pit: {pit}"
+    if "pit=on: +" not in out or "no other main effect is distinguishable" not in out:
+        return f"summary: {out}"
+    for plot in ("effects.png", "effects.svg"):
+        if not os.path.getsize(os.path.join(run_dir, plot)):
+            return f"no {plot}"
+    # The same rows without the effect: nothing called, with the right words.
+    write_matrix_runs(run_dir, 2, 8)
+    st, out, err = bench(["effects", run_dir])
+    if st != 0 or "no main effect is distinguishable from noise" not in out:
+        return f"null design: exit {st}: {out}{err}"
+    return None
+
+
+@test
+def test_bench_compare_passes_an_aa_pair_and_fails_broken_new_sides(tmp):
+    base, again = os.path.join(tmp, "base"), os.path.join(tmp, "again")
+    write_matrix_runs(base, 5, 1, noise=0.04)
+    write_matrix_runs(again, 5, 2, noise=0.04)
+    st, out, err = bench(["compare", base, again])
+    if st != 0 or "gate: pass" not in out or "overall:" not in out or \
+            "0 regression(s)" not in out:
+        return f"A/A pair: exit {st}: {out[-1500:]}{err}"
+    if "0 of 32 have enough boots for a verdict" not in out:
+        return f"5 + 5 boots cannot call a configuration after Holm: {out[-800:]}"
+    slow = os.path.join(tmp, "slow")
+    write_matrix_runs(slow, 5, 3, noise=0.04, init=lambda c: 6600.0)
+    st, out, err = bench(["compare", base, slow])
+    if st != 1 or "REGRESSION" not in out.split("overall:")[1]:
+        return f"+10 % everywhere: exit {st}: {out[-800:]}"
+    cases = {
+        "timeouts": dict(status=lambda cell, rep: "timeout" if cell == 5 else "ok"),
+        "crashes": dict(status=lambda cell, rep: "crash" if cell == 9 and rep else "ok"),
+        "missing": dict(drop=(31,)),
+    }
+    expect = {"timeouts": "5 of 5 boots of pit=on,pic=off,rtc=on,isa-serial=off,"
+                          "x-option-roms=off failed (timeout)",
+              "crashes": "4 of 5 boots of pit=on,pic=off,rtc=off,isa-serial=on,"
+                         "x-option-roms=off failed (crash)",
+              "missing": "no boot of pit=on,pic=on,rtc=on,isa-serial=on,x-option-roms=on"}
+    for name, kw in cases.items():
+        broken = os.path.join(tmp, name)
+        write_matrix_runs(broken, 5, 2, noise=0.04, **kw)
+        st, out, err = bench(["compare", base, broken])
+        if st != 1 or expect[name] not in out or "gate: FAIL" not in out:
+            return f"{name}: exit {st}: {out[-1200:]}{err}"
+    return None
