@@ -645,6 +645,27 @@ static void summarize_briefly(FILE *out, const struct effect *e, size_t n, enum 
 		found ? "other" : "all", noise, unit_of(m));
 }
 
+/* Disturbed boots are kept, and the headline said again without them. */
+static void summarize_without_flagged(FILE *out, const struct group *g, enum metric m)
+{
+	size_t flagged = 0, n;
+	struct effect *e;
+	char why[256];
+
+	for (size_t i = 0; i < g->n; i++)
+		flagged += g->rows[i].flag && *g->rows[i].flag;
+	if (!flagged)
+		return;
+	fprintf(out, "  without the %zu boot(s) the host disturbed (flagged):", flagged);
+	if (effects_compute(g->rows, g->n, m, true, &e, &n, why, sizeof(why))) {
+		fprintf(out, " %s\n", why);
+		return;
+	}
+	fprintf(out, "\n");
+	summarize_order(out, e, n, 1, m, "    ");
+	free(e);
+}
+
 static void summarize_group(FILE *out, const struct estimates *x, size_t g)
 {
 	static const enum metric brief[] = { M_VMM_MS, M_FIRMWARE_MS, M_KERNEL_MS,
@@ -661,6 +682,7 @@ static void summarize_group(FILE *out, const struct estimates *x, size_t g)
 	fprintf(out, " (%zu boots; 95 %% intervals from %s, df %u):\n", x->g[g].n, e->method, e->df);
 	summarize_order(out, e, x->ne[g][m], 1, m, "  ");
 	summarize_order(out, e, x->ne[g][m], 2, m, "  ");
+	summarize_without_flagged(out, &x->g[g], m);
 	fprintf(out, "  other metrics:\n");
 	for (size_t i = 0; i < sizeof(brief) / sizeof(brief[0]); i++)
 		if (brief[i] != m && x->ne[g][brief[i]])
