@@ -1,4 +1,6 @@
-/* host.c: smaps footprint, file hashes, PATH lookup. */
+/* host.c: smaps footprint, host disturbance (vCPU preemption, steal), file
+ * hashes, PATH lookup. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -35,6 +37,99 @@ int host_footprint(pid_t pid, uint64_t guest_ram, double *rss_kib, double *pss_k
 	}
 	fclose(f);
 	return 0;
+}
+
+bool host_has_exec(pid_t pid)
+{
+	char path[64], theirs[PATH_MAX], ours[PATH_MAX];
+	ssize_t a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	a = readlink(path, theirs, sizeof(theirs) - 1);
+	b = readlink("/proc/self/exe", ours, sizeof(ours) - 1);
+	if (a < 0 || b < 0)
+		return false;
+	return a != b || memcmp(theirs, ours, (size_t)a) != 0;
+}
+
+/* Is /proc/PID/task/TID a vCPU thread ("CPU 0/KVM")? */
+static bool is_vcpu_thread(const char *task_dir)
+{
+	char path[400], comm[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/comm", task_dir);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = 0;
+	fclose(f);
+	return !strncmp(comm, "CPU ", 4) && strstr(comm, "/KVM");
+}
+
+static long long task_nonvoluntary_switches(const char *task_dir)
+{
+	char path[400], line[256];
+	long long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/status", task_dir);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "nonvoluntary_ctxt_switches: %lld", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+long long host_vcpu_nonvoluntary_switches(pid_t pid)
+{
+	char dir[64], task[330];
+	long long total = -1, n;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(task, sizeof(task), "%s/%s", dir, e->d_name);
+		if (is_vcpu_thread(task) && (n = task_nonvoluntary_switches(task)) >= 0)
+			total = (total < 0 ? 0 : total) + n;
+	}
+	if (d)
+		closedir(d);
+	return total;
+}
+
+int host_cpu_steal(int cpu, unsigned long long *steal, unsigned long long *total)
+{
+	char want[32], line[512];
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	snprintf(want, sizeof(want), "cpu%d ", cpu);
+	while (fgets(line, sizeof(line), f)) {
+		/* cpuN user nice system idle iowait irq softirq steal [guest guest_nice] */
+		if (strncmp(line, want, strlen(want)) ||
+		    sscanf(line + strlen(want), "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+			   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
+			continue;
+		*steal = v[7];
+		*total = 0;
+		for (int i = 0; i < 8; i++)
+			*total += v[i];
+		err = 0;
+		break;
+	}
+	fclose(f);
+	return err;
 }
 
 void host_command_line(const char *cmd, char *buf, size_t len)

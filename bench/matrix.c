@@ -19,7 +19,7 @@ static const struct {
 	unsigned min, max;
 } uint_settings[] = {
 	{ "repeat", offsetof(struct matrix_config, repeat), 1, 10000 },
-	{ "warmup", offsetof(struct matrix_config, warmup), 0, 100 },
+	{ "warmup", offsetof(struct matrix_config, warmup), 0, 1000 },
 	{ "timeout", offsetof(struct matrix_config, timeout_s), 1, 86400 },
 	{ "jobs", offsetof(struct matrix_config, jobs), 1, 256 },
 	{ "smp", offsetof(struct matrix_config, smp), 1, 255 },
@@ -136,6 +136,46 @@ static int set_shard(struct matrix_config *m, const char *value, char *err, size
 	return 0;
 }
 
+/* "90", "90s", "20m", "1h30m": seconds, at most a week. */
+static int set_duration(unsigned *v, const char *key, const char *value, char *err, size_t len)
+{
+	unsigned long long total = 0, x;
+	const char *p = value;
+	char *end;
+
+	do {
+		errno = 0;
+		x = strtoull(p, &end, 10);
+		if (errno || end == p)
+			return FAIL("%s: '%s' is not a duration (90s, 20m, 1h30m)", key, value);
+		switch (*end) {
+		case 'h': x *= 3600; end++; break;
+		case 'm': x *= 60; end++; break;
+		case 's': end++; break;
+		case 0: break;
+		default: return FAIL("%s: '%s' is not a duration (90s, 20m, 1h30m)", key, value);
+		}
+		total += x;
+		p = end;
+	} while (*p && total <= 7 * 86400);
+	if (total == 0 || total > 7 * 86400)
+		return FAIL("%s: '%s' is not a duration between 1 s and a week", key, value);
+	*v = (unsigned)total;
+	return 0;
+}
+
+static int set_percent(double *v, const char *key, const char *value, char *err, size_t len)
+{
+	char *end;
+	double x = strtod(value, &end);
+
+	if (end == value || (*end && strcmp(end, "%")) || !(x >= 0 && x <= 100))
+		return FAIL("%s: '%s' is not a percentage in 0..100 (0: never stop on precision)",
+			    key, value);
+	*v = x;
+	return 0;
+}
+
 static int set_string(char **slot, const char *value)
 {
 	free(*slot);
@@ -215,6 +255,10 @@ int matrix_set(struct matrix_config *m, const char *key, const char *value, char
 			return set_string(string_slot(m, i), value);
 	if (!strcmp(key, "shard"))
 		return set_shard(m, value, err, len);
+	if (!strcmp(key, "budget"))
+		return set_duration(&m->budget_s, key, value, err, len);
+	if (!strcmp(key, "until-ci"))
+		return set_percent(&m->until_ci_pct, key, value, err, len);
 	if (!strcmp(key, "seed"))
 		return (m->seed = strtoull(value, NULL, 0), 0);
 	return FAIL("unknown setting '%s'", key);
@@ -233,7 +277,10 @@ void matrix_defaults(struct matrix_config *m)
 	for (int ax = AX_PIT; ax <= AX_OPTION_ROMS; ax++)
 		matrix_set(m, axis_names[ax], "on,off", err, sizeof(err));
 	m->axis[AX_APPEND].value[m->axis[AX_APPEND].n++] = strdup("");
-	m->repeat = 1;
+	m->repeat = 100;
+	m->warmup = 1;
+	m->budget_s = 20 * 60;
+	m->until_ci_pct = 1.0;
 	m->timeout_s = 600;
 	m->jobs = 1;
 	m->smp = 1;
@@ -358,28 +405,61 @@ static void shuffle(struct task *t, size_t n, uint64_t *state)
 	}
 }
 
-struct task *matrix_tasks(const struct matrix_config *m, const struct cell *cells, size_t ncells,
-			  size_t *n)
+static bool runnable(const struct matrix_config *m, const struct cell *c)
 {
-	size_t per = m->warmup + m->repeat, k = 0, warm;
-	struct task *t = calloc(ncells * per + 1, sizeof(*t));
-	uint64_t state = m->seed;
+	return !c->skip && c->id % m->shard_count == m->shard_index;
+}
+
+size_t matrix_runnable(const struct matrix_config *m, const struct cell *cells, size_t ncells)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ncells; i++)
+		n += runnable(m, &cells[i]);
+	return n;
+}
+
+/* This shard's runnable cells once each, shuffled from (state); rep (rep). */
+static struct task *shuffled_cells(const struct matrix_config *m, const struct cell *cells,
+				   size_t ncells, unsigned rep, uint64_t state, size_t *n)
+{
+	struct task *t = calloc(ncells + 1, sizeof(*t));
+	size_t k = 0;
 
 	if (!t)
 		return NULL;
-	for (size_t i = 0; i < ncells; i++) {
-		if (cells[i].skip || cells[i].id % m->shard_count != m->shard_index)
-			continue;
-		for (unsigned w = 0; w < m->warmup; w++)
-			t[k++] = (struct task){ &cells[i], w, true };
-	}
-	warm = k;
-	for (unsigned r = 0; r < m->repeat; r++)
-		for (size_t i = 0; i < ncells; i++)
-			if (!cells[i].skip && cells[i].id % m->shard_count == m->shard_index)
-				t[k++] = (struct task){ &cells[i], r, false };
-	shuffle(t, warm, &state);
-	shuffle(t + warm, k - warm, &state);
+	for (size_t i = 0; i < ncells; i++)
+		if (runnable(m, &cells[i]))
+			t[k++] = (struct task){ &cells[i], rep, false };
+	shuffle(t, k, &state);
 	*n = k;
 	return t;
+}
+
+struct task *matrix_warmups(const struct matrix_config *m, const struct cell *cells,
+			    size_t ncells, size_t *n)
+{
+	size_t k;
+	struct task *order = shuffled_cells(m, cells, ncells, 0, m->seed ^ 0x5741524dULL, &k);
+	struct task *t = calloc(m->warmup + 1, sizeof(*t));
+
+	*n = 0;
+	if (!order || !t) {
+		free(order);
+		free(t);
+		return NULL;
+	}
+	for (unsigned w = 0; k && w < m->warmup; w++)
+		t[(*n)++] = (struct task){ order[w % k].cell, w, true };
+	free(order);
+	return t;
+}
+
+struct task *matrix_round(const struct matrix_config *m, const struct cell *cells, size_t ncells,
+			  unsigned round, size_t *n)
+{
+	uint64_t state = m->seed + 0x9e3779b97f4a7c15ULL * (round + 1ULL);
+
+	splitmix64(&state); /* neighbouring rounds' seeds far apart */
+	return shuffled_cells(m, cells, ncells, round, state, n);
 }

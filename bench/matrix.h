@@ -1,8 +1,10 @@
 /*
  * matrix.h: what mvm-bench runs: axes (each fixed or a list), the cells of
  * their product, which cells a VMM cannot express (skipped, with why), and
- * the boots to run: warm-ups, then repetitions in a seeded random order, a
- * deterministic shard of them.
+ * the boots to run: warm-ups, then rounds, each every cell once in a fresh
+ * seeded random order, of a deterministic shard of the cells.  How many
+ * rounds run is the run loop's choice (run.c): until the effects are
+ * precise enough (until_ci_pct), the time budget ends, or (repeat) rounds.
  */
 #ifndef MVM_BENCH_MATRIX_H
 #define MVM_BENCH_MATRIX_H
@@ -27,7 +29,11 @@ enum {
 
 struct matrix_config {
 	struct axis axis[AX_COUNT];
-	unsigned repeat, warmup, timeout_s, jobs, smp;
+	unsigned repeat;   /* rounds at most */
+	unsigned warmup;   /* boots before the first round, not recorded */
+	unsigned budget_s; /* no round starts that would end after this (estimated) */
+	double until_ci_pct; /* stop once every main effect's 95 % half-width on init is this % of its median */
+	unsigned timeout_s, jobs, smp;
 	unsigned shard_index, shard_count; /* run cells with id % count == index */
 	uint64_t seed;
 	char *mem, *append, *mvm, *qemu, *out_dir, *qboot, *seabios;
@@ -43,12 +49,14 @@ struct cell {
 
 struct task {
 	const struct cell *cell;
-	unsigned rep; /* 0-based; warm-ups have warmup = true */
+	unsigned rep; /* the round, 0-based; warm-ups have warmup = true */
 	bool warmup;
 };
 
 /* Defaults: mvm and QEMU, direct boot, build/guest, every legacy-device
- * combination, 1 repetition, no warm-up, 600 s timeout, 1 job. */
+ * combination, nothing appended; one warm-up boot, then rounds until every
+ * main effect's interval is within 1 % of the median time to init, or 20
+ * minutes, or 100 rounds; 600 s timeout, 1 job. */
 void matrix_defaults(struct matrix_config *m);
 
 /* Free what matrix_defaults(), matrix_set() and matrix_load() allocated. */
@@ -70,9 +78,18 @@ int matrix_load(struct matrix_config *m, const char *path, char *err, size_t len
 /* Expand the axes into cells (caller frees with free()). */
 struct cell *matrix_cells(const struct matrix_config *m, size_t *n);
 
-/* The boots of this shard: warm-ups first, then repetitions, each group
- * shuffled with the seed (caller frees). */
-struct task *matrix_tasks(const struct matrix_config *m, const struct cell *cells, size_t ncells,
-			  size_t *n);
+/* The runnable cells of this shard. */
+size_t matrix_runnable(const struct matrix_config *m, const struct cell *cells, size_t ncells);
+
+/* The warm-up boots: (warmup) cells taken in turn from a seeded shuffle of
+ * this shard's runnable cells (caller frees). */
+struct task *matrix_warmups(const struct matrix_config *m, const struct cell *cells,
+			    size_t ncells, size_t *n);
+
+/* Round (round), 0-based: every runnable cell of this shard once, in an
+ * order shuffled by the seed and the round, so a round's order is the same
+ * whatever ran before it (a resumed run) (caller frees). */
+struct task *matrix_round(const struct matrix_config *m, const struct cell *cells, size_t ncells,
+			  unsigned round, size_t *n);
 
 #endif

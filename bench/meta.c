@@ -1,5 +1,6 @@
 /* meta.c: meta.json, what a results directory was measured on and with. */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -86,20 +87,35 @@ static void axes(FILE *f, const struct matrix_config *m)
 	fprintf(f, "\n  },\n");
 }
 
-static void settings(FILE *f, const struct matrix_config *m, size_t ncells, size_t nboots)
+static void settings(FILE *f, const struct matrix_config *m, size_t ncells)
 {
-	fprintf(f, "  \"repeat\": %u, \"warmup\": %u, \"timeout_s\": %u, \"jobs\": %u,\n",
-		m->repeat, m->warmup, m->timeout_s, m->jobs);
-	fprintf(f, "  \"shard\": \"%u/%u\", \"seed\": %llu, \"smp\": %u, \"cells\": %zu, "
-		   "\"boots\": %zu,\n", m->shard_index, m->shard_count,
-		(unsigned long long)m->seed, m->smp, ncells, nboots);
+	fprintf(f, "  \"max_rounds\": %u, \"warmup\": %u, \"until_ci_pct\": %g, \"budget_s\": %u,\n"
+		   "  \"timeout_s\": %u, \"jobs\": %u,\n",
+		m->repeat, m->warmup, m->until_ci_pct, m->budget_s, m->timeout_s, m->jobs);
+	fprintf(f, "  \"shard\": \"%u/%u\", \"seed\": %llu, \"smp\": %u, \"cells\": %zu,\n",
+		m->shard_index, m->shard_count, (unsigned long long)m->seed, m->smp, ncells);
 	json_member(f, "  ", "mem", m->mem);
 	json_member(f, ", ", "append", m->append);
 	json_member(f, ",\n  ", "mvm", m->mvm);
 	json_member(f, ", ", "qemu", m->qemu);
 	json_member(f, ", ", "qboot", m->qboot);
 	json_member(f, ", ", "seabios", m->seabios);
-	fprintf(f, "\n");
+}
+
+/* Which rule stopped the run, and what it had by then. */
+static void outcome(FILE *f, const struct meta_outcome *o)
+{
+	if (!o) {
+		fprintf(f, ",\n  \"stopped_by\": null\n");
+		return;
+	}
+	json_member(f, ",\n  ", "stopped_by", o->stopped_by);
+	fprintf(f, ", \"rounds\": %u, \"boots\": %zu, \"flagged\": %zu, \"seconds\": %.0f",
+		o->rounds, o->boots, o->flagged, o->seconds);
+	if (isnan(o->widest_pct))
+		fprintf(f, ", \"widest_main_halfwidth_pct\": null\n");
+	else
+		fprintf(f, ", \"widest_main_halfwidth_pct\": %.3f\n", o->widest_pct);
 }
 
 static void host_facts(FILE *f)
@@ -126,7 +142,8 @@ static void host_facts(FILE *f)
 
 struct meta_input {
 	const struct matrix_config *m;
-	size_t ncells, nboots;
+	size_t ncells;
+	const struct meta_outcome *o;
 };
 
 static int fill_meta(FILE *f, void *ctx)
@@ -137,14 +154,16 @@ static int fill_meta(FILE *f, void *ctx)
 	host_facts(f);
 	packages(f);
 	axes(f, in->m);
-	settings(f, in->m, in->ncells, in->nboots);
+	settings(f, in->m, in->ncells);
+	outcome(f, in->o);
 	fprintf(f, "}\n");
 	return 0;
 }
 
-int meta_write(const char *dir, const struct matrix_config *m, size_t ncells, size_t nboots)
+int meta_write(const char *dir, const struct matrix_config *m, size_t ncells,
+	       const struct meta_outcome *o)
 {
-	struct meta_input in = { m, ncells, nboots };
+	struct meta_input in = { m, ncells, o };
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/meta.json", dir);

@@ -22,6 +22,7 @@ const char *const metric_name[M_COUNT] = {
 	"user_cpu_ms", "sys_cpu_ms",
 	"peak_rss_kib", "rss_kib", "pss_kib",
 	"minor_faults", "major_faults", "binary_bytes",
+	"rss_samples",
 };
 
 static const char *const id_name[ID_COUNT] = {

@@ -28,6 +28,7 @@ enum metric {
 	M_USER_CPU_MS, M_SYS_CPU_MS,
 	M_PEAK_RSS_KIB, M_RSS_KIB, M_PSS_KIB,
 	M_MINOR_FAULTS, M_MAJOR_FAULTS, M_BINARY_BYTES,
+	M_RSS_SAMPLES, /* footprint samples (every 100 ms from exec) rss_kib and pss_kib are the maximum of */
 	M_COUNT
 };
 
@@ -80,7 +81,19 @@ bool results_same_config(const struct row *a, const struct row *b);
  * confidence interval of the median; written atomically to (path). */
 int results_write_summary(const char *path, const struct row *rows, size_t n);
 
-/* Write (dir)/meta.json for matrix (m), atomically; 0 or -errno. */
-int meta_write(const char *dir, const struct matrix_config *m, size_t ncells, size_t nboots);
+/* How a run ended, for meta.json. */
+struct meta_outcome {
+	const char *stopped_by; /* "precision", "budget", "rounds", "interrupted", "error" */
+	unsigned rounds;	/* rounds complete */
+	size_t boots;		/* boots this invocation ran, warm-ups included */
+	size_t flagged;		/* of its recorded boots, flagged as disturbed by the host */
+	double widest_pct;	/* the widest main-effect half-width on init, % of its median */
+	double seconds;
+};
+
+/* Write (dir)/meta.json for matrix (m), atomically, with how the run ended
+ * when (o) is not NULL (before the boots it is); 0 or -errno. */
+int meta_write(const char *dir, const struct matrix_config *m, size_t ncells,
+	       const struct meta_outcome *o);
 
 #endif

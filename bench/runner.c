@@ -2,13 +2,28 @@
  * runner.c: run the boots of a matrix, up to (jobs) at a time, each pinned
  * to a CPU, and append one row per finished boot to runs.csv.
  *
- * mvm boots record their own probes (--trace, with the harness's exec
- * time in MVM_EXEC_NS); QEMU boots are followed by the host tracer.  Both
- * give a trace in the same schema, so their phases are computed the same
- * way.  While a boot runs the runner samples the VMM's footprint, drains
- * the host trace, and enforces the timeout; a boot that does not finish is
- * a row with status "timeout", a VMM killed by a signal is "crash", and
- * its stderr is kept under logs/.
+ * mvm boots record their own probes (--trace); QEMU boots are followed by
+ * the host tracer.  Both give a trace in the same schema, so their phases
+ * are computed the same way, under the same rules for every VMM:
+ *  - a boot starts when the runner releases the forked child (pinned, its
+ *    output redirected, and for QEMU the tracer following it) to exec the
+ *    VMM: the runner's CLOCK_MONOTONIC then is the trace's vmm_exec, for
+ *    mvm (handed over as MVM_EXEC_NS) and QEMU (replacing the traced
+ *    sched_process_exec) alike;
+ *  - a KVM_RUN interrupted by a signal (KVM_EXIT_INTR) is not an exit:
+ *    mvm's probes never see one, the host tracer sees QEMU's, so neither
+ *    counts;
+ *  - fwcfg_reads and fwcfg_bytes come from mvm's fw_cfg probes; where there
+ *    are none (QEMU) they are empty, not 0;
+ *  - the footprint (rss_kib, pss_kib) is the maximum over samples taken
+ *    every SAMPLE_MS from the exec on, whatever the boot's length, with the
+ *    number of samples in rss_samples.
+ * While a boot runs the runner samples the VMM's footprint and its vCPU
+ * threads' preemptions, drains the host trace, and enforces the timeout; a
+ * boot that does not finish is a row with status "timeout", a VMM killed by
+ * a signal is "crash", and its stderr is kept under logs/.  A boot the host
+ * disturbed (steal time, or its vCPU preempted far more often than the
+ * run's typical boot) is flagged, with the cause, in the row's flag.
  */
 #include <errno.h>
 #include <limits.h>
@@ -31,7 +46,13 @@
 #include "runner.h"
 
 #define TICK_MS 20
-#define SAMPLE_MS 500
+#define SAMPLE_MS 100
+/* A boot is flagged when steal takes this share of its CPU... */
+#define FLAG_STEAL_PCT 2.0
+/* ...or its vCPU threads are preempted more than this many times as often
+ * as the run's median boot, and by at least FLAG_SWITCHES_MIN more. */
+#define FLAG_SWITCHES_RATIO 2.0
+#define FLAG_SWITCHES_MIN 50
 #define FWCFG_FIRST 0x510
 #define FWCFG_LAST 0x51b
 
@@ -39,12 +60,16 @@ struct slot {
 	const struct task *task;
 	pid_t pid;
 	int cpu;
-	uint64_t start_ns, last_sample_ns;
-	bool qemu;
+	uint64_t start_ns, last_sample_ns; /* start_ns: the exec release, the trace's origin */
+	bool qemu, exec_seen;
 	struct hosttrace *ht; /* kept open across QEMU boots of this slot */
 	struct hostconv conv;
 	char trace[PATH_MAX], err[PATH_MAX], console[PATH_MAX];
 	double rss_kib, pss_kib;
+	unsigned rss_samples;
+	long long switches; /* vCPU threads' nonvoluntary switches, last seen; -1 unknown */
+	unsigned long long steal0, ticks0; /* the CPU's steal and total ticks at the start */
+	bool have_steal0;
 	const char *killed_for; /* why the runner killed it, or NULL */
 };
 
@@ -140,24 +165,47 @@ static void build_argv(const struct runner *r, struct slot *s, const char **argv
 	argv[n] = NULL;
 }
 
-static pid_t spawn_mvm(const char *const *argv, int err_fd, int cpu)
+/*
+ * Fork mvm as the host tracer forks QEMU: the child waits at a gate, and
+ * the runner's clock when it opens the gate is the boot's start, which the
+ * child hands to mvm as MVM_EXEC_NS (mvm's vmm_exec).
+ */
+static pid_t spawn_mvm(const char *const *argv, int err_fd, int cpu, uint64_t *start_ns)
 {
 	char exec_ns[32];
+	uint64_t t = 0;
 	cpu_set_t set;
-	pid_t pid = fork();
+	int gate[2];
+	pid_t pid;
 
-	if (pid != 0)
-		return pid < 0 ? -errno : pid;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-	dup2(err_fd, STDERR_FILENO);
-	dup2(err_fd, STDOUT_FILENO);
-	/* The exec time mvm reports as vmm_exec: taken as late as possible. */
-	snprintf(exec_ns, sizeof(exec_ns), "%llu", (unsigned long long)now_ns());
-	setenv("MVM_EXEC_NS", exec_ns, 1);
-	execvp(argv[0], (char *const *)argv);
-	_exit(127);
+	if (pipe2(gate, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(gate[0]);
+		close(gate[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		close(gate[1]);
+		if (read(gate[0], &t, sizeof(t)) != sizeof(t))
+			_exit(127);
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+		dup2(err_fd, STDERR_FILENO);
+		dup2(err_fd, STDOUT_FILENO);
+		snprintf(exec_ns, sizeof(exec_ns), "%llu", (unsigned long long)t);
+		setenv("MVM_EXEC_NS", exec_ns, 1);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(gate[0]);
+	t = *start_ns = now_ns();
+	if (write(gate[1], &t, sizeof(t)) != sizeof(t))
+		kill(pid, SIGKILL); /* reaped as a crash */
+	close(gate[1]);
+	return pid;
 }
 
 static int start(struct runner *r, struct slot *s, const struct task *t)
@@ -171,6 +219,10 @@ static int start(struct runner *r, struct slot *s, const struct task *t)
 	s->qemu = !strcmp(t->cell->v[AX_VMM], "qemu");
 	s->killed_for = NULL;
 	s->rss_kib = s->pss_kib = NAN;
+	s->rss_samples = 0;
+	s->switches = -1;
+	s->exec_seen = false;
+	s->have_steal0 = host_cpu_steal(s->cpu, &s->steal0, &s->ticks0) == 0;
 	snprintf(name, sizeof(name), "cell%u-rep%u%s", t->cell->id, t->rep, t->warmup ? "-warmup" : "");
 	snprintf(s->err, sizeof(s->err), "%s/logs/%s.stderr", r->out_dir, name);
 	snprintf(s->console, sizeof(s->console), "%s/logs/%s.console", r->out_dir, name);
@@ -182,25 +234,30 @@ static int start(struct runner *r, struct slot *s, const struct task *t)
 	if (s->qemu) {
 		hostconv_init(&s->conv, 0);
 		s->pid = hosttrace_spawn(s->ht, argv, err_fd, err_fd, s->cpu);
+		s->start_ns = now_ns(); /* just after hosttrace_spawn opened its gate */
 		s->conv.child = s->pid;
 	} else {
-		s->pid = spawn_mvm(argv, err_fd, s->cpu);
+		s->pid = spawn_mvm(argv, err_fd, s->cpu, &s->start_ns);
 	}
 	close(err_fd);
-	s->start_ns = s->last_sample_ns = now_ns();
+	s->last_sample_ns = 0; /* the first sample at the first look after the exec */
 	return s->pid < 0 ? (int)s->pid : 0;
 }
 
 static void sample(struct slot *s, uint64_t guest_ram)
 {
+	long long switches = host_vcpu_nonvoluntary_switches(s->pid);
 	double rss, pss;
 
+	if (switches > s->switches)
+		s->switches = switches;
 	if (host_footprint(s->pid, guest_ram, &rss, &pss))
 		return;
-	if (isnan(s->rss_kib) || rss > s->rss_kib) {
+	s->rss_samples++;
+	if (isnan(s->rss_kib) || rss > s->rss_kib)
 		s->rss_kib = rss;
+	if (isnan(s->pss_kib) || pss > s->pss_kib)
 		s->pss_kib = pss;
-	}
 }
 
 /* QEMU stops (but does not exit) when KVM cannot emulate an instruction. */
@@ -220,7 +277,10 @@ static void watch(struct runner *r, struct slot *s, uint64_t now)
 {
 	if (s->qemu)
 		hosttrace_poll(s->ht, hostconv_event, &s->conv);
-	if (now - s->last_sample_ns >= SAMPLE_MS * 1000000ULL) {
+	/* Before its exec the child still has the runner's memory: not the VMM's. */
+	if (!s->exec_seen)
+		s->exec_seen = host_has_exec(s->pid);
+	if (s->exec_seen && now - s->last_sample_ns >= SAMPLE_MS * 1000000ULL) {
 		s->last_sample_ns = now;
 		sample(s, r->guest_ram);
 		if (s->qemu && !s->killed_for && stderr_says_internal_error(s))
@@ -237,7 +297,7 @@ static double ms(uint64_t from, uint64_t to)
 	return from && to && to >= from ? (double)(to - from) / 1e6 : NAN;
 }
 
-static void fill_phases(struct row *row, const struct trace_event *ev, size_t n)
+static void fill_phases(struct row *row, const struct trace_event *ev, size_t n, bool own_probes)
 {
 	struct boot_phases p;
 	uint64_t a, b;
@@ -250,24 +310,33 @@ static void fill_phases(struct row *row, const struct trace_event *ev, size_t n)
 	row->m[M_INIT_MS] = ms(p.origin, p.init);
 	row->m[M_TOTAL_MS] = ms(p.origin, p.end);
 	row->m[M_EXITS] = row->m[M_EXITS_IO] = row->m[M_EXITS_MMIO] = row->m[M_EXITS_OTHER] = 0;
-	row->m[M_FWCFG_READS] = 0;
-	row->m[M_FWCFG_BYTES] = NAN; /* known from mvm's fw_cfg probes only */
+	/* Known from mvm's fw_cfg probes only: where there are none, unknown. */
+	row->m[M_FWCFG_READS] = row->m[M_FWCFG_BYTES] = own_probes ? 0 : NAN;
 	for (size_t i = 0; i < n; i++) {
 		const struct probe_rec *r = &ev[i].r;
 
-		if (r->kind == PROBE_FWCFG_READ)
-			row->m[M_FWCFG_BYTES] = (isnan(row->m[M_FWCFG_BYTES]) ? 0 : row->m[M_FWCFG_BYTES]) +
-						(double)r->value;
-		if (r->kind != PROBE_EXIT)
+		if (r->kind == PROBE_FWCFG_READ && own_probes)
+			row->m[M_FWCFG_BYTES] += (double)r->value;
+		/* An interrupted KVM_RUN is no exit, for any VMM (see the top). */
+		if (r->kind != PROBE_EXIT || r->reason == KVM_EXIT_INTR)
 			continue;
 		row->m[M_EXITS]++;
 		row->m[r->reason == KVM_EXIT_IO ? M_EXITS_IO
 		       : r->reason == KVM_EXIT_MMIO ? M_EXITS_MMIO : M_EXITS_OTHER]++;
-		row->m[M_FWCFG_READS] += r->reason == KVM_EXIT_IO && r->dir == PROBE_DIR_READ &&
-					 r->addr >= FWCFG_FIRST && r->addr <= FWCFG_LAST;
+		if (own_probes)
+			row->m[M_FWCFG_READS] += r->reason == KVM_EXIT_IO && r->dir == PROBE_DIR_READ &&
+						 r->addr >= FWCFG_FIRST && r->addr <= FWCFG_LAST;
 	}
 	if (!p.init && !strcmp(row->status, "ok"))
 		snprintf(row->status, sizeof(row->status), "noinit");
+}
+
+/* The one start rule: every trace's vmm_exec is the runner's start time. */
+static void set_origin(struct trace_event *ev, size_t n, uint64_t start_ns)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].r.kind == PROBE_VMM_EXEC)
+			ev[i].r.t_ns = start_ns;
 }
 
 /* The trace of a finished boot: mvm's own file, or the host tracer's. */
@@ -281,15 +350,18 @@ static struct trace_event *collect(struct slot *s, size_t *n)
 	if (!s->qemu) {
 		if (trace_read_csv(s->trace, &ev, n, &bad))
 			*n = 0;
-		return ev;
+	} else {
+		hosttrace_stop(s->ht);
+		hosttrace_poll(s->ht, hostconv_event, &s->conv);
+		host = hostconv_events(&s->conv, n);
+		ev = *n ? malloc(*n * sizeof(*ev)) : NULL;
+		if (ev)
+			memcpy(ev, host, *n * sizeof(*ev));
+		else
+			*n = 0;
+		hostconv_free(&s->conv);
 	}
-	hosttrace_stop(s->ht);
-	hosttrace_poll(s->ht, hostconv_event, &s->conv);
-	host = hostconv_events(&s->conv, n);
-	ev = *n ? malloc(*n * sizeof(*ev)) : NULL;
-	if (ev)
-		memcpy(ev, host, *n * sizeof(*ev));
-	hostconv_free(&s->conv);
+	set_origin(ev, *n, s->start_ns);
 	return ev;
 }
 
@@ -358,11 +430,75 @@ static void record(struct runner *r, struct row *row, const struct slot *s)
 		fprintf(stderr, "mvm-bench: cannot append to %s: %s\n", r->runs_path, strerror(errno));
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of the run's earlier boots' vCPU switch rates (per second), or NAN. */
+static double typical_switch_rate(const struct runner *r)
+{
+	double *x = r->nrates ? malloc(r->nrates * sizeof(*x)) : NULL, m;
+
+	if (!x)
+		return NAN;
+	memcpy(x, r->switch_rate, r->nrates * sizeof(*x));
+	qsort(x, r->nrates, sizeof(*x), cmp_double);
+	m = r->nrates % 2 ? x[r->nrates / 2] : (x[r->nrates / 2 - 1] + x[r->nrates / 2]) / 2;
+	free(x);
+	return m;
+}
+
+static void remember_switch_rate(struct runner *r, double rate)
+{
+	if (r->nrates == r->rates_cap) {
+		size_t cap = r->rates_cap ? 2 * r->rates_cap : 64;
+		double *bigger = realloc(r->switch_rate, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return;
+		r->switch_rate = bigger;
+		r->rates_cap = cap;
+	}
+	r->switch_rate[r->nrates++] = rate;
+}
+
+/*
+ * Did the host disturb this boot?  The cause in (flag) ("" if not): steal
+ * time on its CPU during the boot, or its vCPU threads preempted far more
+ * often than the run's typical boot (warm-ups included in "typical").
+ */
+static void disturbance(struct runner *r, const struct slot *s, uint64_t end_ns, char *flag,
+			size_t len)
+{
+	double secs = (double)(end_ns - s->start_ns) / 1e9, typical = typical_switch_rate(r);
+	unsigned long long steal, ticks;
+	size_t off = 0;
+
+	flag[0] = 0;
+	if (s->have_steal0 && host_cpu_steal(s->cpu, &steal, &ticks) == 0 && ticks > s->ticks0) {
+		double pct = 100.0 * (double)(steal - s->steal0) / (double)(ticks - s->ticks0);
+
+		if (pct >= FLAG_STEAL_PCT)
+			off += (size_t)snprintf(flag, len, "steal %.1f %%", pct);
+	}
+	if (s->switches < 0 || secs <= 0)
+		return;
+	if (!isnan(typical) &&
+	    (double)s->switches > FLAG_SWITCHES_RATIO * typical * secs &&
+	    (double)s->switches > typical * secs + FLAG_SWITCHES_MIN && off < len)
+		snprintf(flag + off, len - off, "%snonvoluntary switches %lld (typical %.0f)",
+			 off ? "; " : "", s->switches, typical * secs);
+	remember_switch_rate(r, (double)s->switches / secs);
+}
+
 static void finish(struct runner *r, struct slot *s, int status, const struct rusage *ru)
 {
 	struct row row = { .rep = s->task->rep };
 	struct trace_event *ev;
-	char note[512];
+	char note[512], flag[160];
 	size_t n;
 
 	for (int i = 0; i < M_COUNT; i++)
@@ -372,7 +508,9 @@ static void finish(struct runner *r, struct slot *s, int status, const struct ru
 	set_status(&row, s, status, r->cfg->timeout_s, note, sizeof(note));
 	ev = collect(s, &n);
 	if (!strcmp(row.status, "ok") || n)
-		fill_phases(&row, ev, n);
+		fill_phases(&row, ev, n, !s->qemu);
+	disturbance(r, s, now_ns(), flag, sizeof(flag));
+	row.flag = flag[0] ? flag : NULL;
 	if (!strcmp(row.status, "noinit") && !note[0])
 		snprintf(note, sizeof(note), "the VMM exited without the init marker");
 	row.note = note;
@@ -381,13 +519,17 @@ static void finish(struct runner *r, struct slot *s, int status, const struct ru
 	row.m[M_PEAK_RSS_KIB] = (double)ru->ru_maxrss;
 	row.m[M_RSS_KIB] = s->rss_kib;
 	row.m[M_PSS_KIB] = s->pss_kib;
+	row.m[M_RSS_SAMPLES] = s->rss_samples;
 	row.m[M_MINOR_FAULTS] = (double)ru->ru_minflt;
 	row.m[M_MAJOR_FAULTS] = (double)ru->ru_majflt;
 	free(ev);
-	if (!s->task->warmup)
+	if (!s->task->warmup) {
 		record(r, &row, s);
+		r->flagged += row.flag != NULL;
+	}
 	r->last_status = strcmp(row.status, "ok") == 0;
 	r->last_init_ms = row.m[M_INIT_MS];
+	snprintf(r->last_flag, sizeof(r->last_flag), "%s", flag);
 	/* Logs are kept for boots that went wrong, for the curious and for CI. */
 	if (!strcmp(row.status, "ok") || s->task->warmup) {
 		unlink(s->err);
@@ -403,18 +545,20 @@ static void progress(struct runner *r, const struct slot *s)
 	double elapsed = (double)(now_ns() - r->t0) / 1e9;
 	double eta = r->done ? elapsed / (double)r->done * (double)(r->total - r->done) : 0;
 	const char *what = s->task->warmup ? "warm-up" : r->last_status ? "ok" : "NOT ok";
+	const char *label = r->label ? r->label : "";
 
 	if (r->tty) {
 		int width = 30, fill = (int)(width * r->done / (r->total ? r->total : 1));
 
-		fprintf(stderr, "\r[%.*s%*s] %zu/%zu  %.0f s elapsed, ETA %.0f s   ", fill,
+		fprintf(stderr, "\r%s [%.*s%*s] %zu/%zu  %.0f s elapsed, ETA %.0f s   ", label, fill,
 			"##############################", width - fill, "", r->done, r->total, elapsed, eta);
 		if (r->done == r->total)
 			fputc('\n', stderr);
 		return;
 	}
-	fprintf(stderr, "[%zu/%zu] %s rep %u: %s, init %.1f s (ETA %.0f s)\n", r->done, r->total,
-		s->task->cell->key, s->task->rep, what, r->last_init_ms / 1e3, eta);
+	fprintf(stderr, "%s [%zu/%zu] %s: %s, init %.1f s%s%s (ETA %.0f s)\n", label, r->done,
+		r->total, s->task->cell->key, what, r->last_init_ms / 1e3,
+		r->last_flag[0] ? ", flagged: " : "", r->last_flag, eta);
 }
 
 static void reap(struct runner *r, struct slot *slot, unsigned jobs)
@@ -474,7 +618,7 @@ static int open_tracers(struct slot *slot, unsigned jobs, bool need)
 
 	for (unsigned k = 0; k < jobs; k++) {
 		slot[k].cpu = (int)(k % (unsigned)(ncpu > 0 ? ncpu : 1));
-		if (!need)
+		if (!need || slot[k].ht)
 			continue;
 		slot[k].ht = hosttrace_open(&why);
 		if (!slot[k].ht) {
@@ -485,40 +629,60 @@ static int open_tracers(struct slot *slot, unsigned jobs, bool need)
 	return 0;
 }
 
-int runner_run(struct runner *r, const struct task *tasks, size_t ntasks)
+/* The slots, and the host tracers when (tasks) have QEMU boots, kept
+ * across runner_run() calls (a tracer is slow to set up). */
+static int ensure_slots(struct runner *r, const struct task *tasks, size_t ntasks)
 {
-	unsigned jobs = r->cfg->jobs;
-	struct slot *slot = calloc(jobs, sizeof(*slot));
 	bool need_tracer = false;
-	size_t next = 0;
-	int err = 0;
 
 	for (size_t i = 0; i < ntasks; i++)
 		need_tracer |= !strcmp(tasks[i].cell->v[AX_VMM], "qemu");
-	if (!slot || open_tracers(slot, jobs, need_tracer)) {
-		err = -1;
-		goto out;
+	if (!r->slot) {
+		r->slot = calloc(r->cfg->jobs, sizeof(*r->slot));
+		if (!r->slot)
+			return -1;
 	}
+	if (need_tracer && !r->slot[0].ht)
+		return open_tracers(r->slot, r->cfg->jobs, true);
+	open_tracers(r->slot, r->cfg->jobs, false); /* the CPUs */
+	return 0;
+}
+
+int runner_run(struct runner *r, const struct task *tasks, size_t ntasks)
+{
+	unsigned jobs = r->cfg->jobs;
+	size_t next = 0;
+
+	if (ensure_slots(r, tasks, ntasks))
+		return -1;
 	r->t0 = now_ns();
+	r->done = 0;
 	r->total = ntasks;
 	r->guest_ram = parse_mem(r->cfg->mem);
-	while ((next < ntasks || busy(slot, jobs)) && !*r->stop) {
+	while ((next < ntasks || busy(r->slot, jobs)) && !*r->stop) {
 		struct slot *s;
 
-		while (next < ntasks && (s = free_slot(slot, jobs)))
+		while (next < ntasks && (s = free_slot(r->slot, jobs)))
 			if (start(r, s, &tasks[next++]))
 				fprintf(stderr, "mvm-bench: cannot start %s: %s\n",
 					tasks[next - 1].cell->key, strerror(errno));
-		reap(r, slot, jobs);
+		reap(r, r->slot, jobs);
 		usleep(TICK_MS * 1000);
 	}
 	if (*r->stop) {
-		stop_all(slot, jobs); /* unfinished boots leave no row */
-		err = -EINTR;
+		stop_all(r->slot, jobs); /* unfinished boots leave no row */
+		return -EINTR;
 	}
-out:
-	for (unsigned k = 0; slot && k < jobs; k++)
-		hosttrace_close(slot[k].ht);
-	free(slot);
-	return err;
+	return 0;
+}
+
+void runner_close(struct runner *r)
+{
+	for (unsigned k = 0; r->slot && k < r->cfg->jobs; k++)
+		hosttrace_close(r->slot[k].ht);
+	free(r->slot);
+	free(r->switch_rate);
+	r->slot = NULL;
+	r->switch_rate = NULL;
+	r->nrates = r->rates_cap = 0;
 }

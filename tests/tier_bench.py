@@ -51,7 +51,8 @@ def bench(args, timeout=60):
 @test
 def test_bench_dry_run_lists_cells_and_skips():
     st, out, err = bench(["run", "--dry-run"])
-    if st != 0 or "64 cells, 32 to run in this shard, 32 boots" not in out:
+    if st != 0 or "64 cells, 32 to run in this shard: 1 warm-up boot(s), then rounds of 32 boots" \
+            not in out:
         return f"exit {st}: {out[-300:]}{err}"
     if "skipped: QEMU's microvm has no direct kernel boot" not in out:
         return "QEMU's direct-boot cells are not reported as skipped"

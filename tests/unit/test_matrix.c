@@ -1,4 +1,5 @@
 /* test_matrix.c: axes, cells, skip rules, config files, order and shards. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -88,43 +89,52 @@ static void test_matrix_config_file(void)
 	matrix_free(&m);
 }
 
-static void test_matrix_tasks_warmups_first_then_every_repetition(void)
+static bool same_order(const struct task *a, const struct task *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].cell != b[i].cell)
+			return false;
+	return true;
+}
+
+static void test_matrix_rounds_each_cell_once_in_a_fresh_reproducible_order(void)
 {
 	struct cell *c;
-	struct task *t;
-	size_t n, nt;
+	struct task *r0, *r1, *again, *w;
+	size_t n, n0, n1, na, nw;
+	unsigned seen[64] = { 0 };
 
 	matrix_defaults(&m);
 	CHECK_EQ(matrix_set(&m, "vmm", "mvm", err, sizeof(err)), 0);
-	CHECK_EQ(matrix_set(&m, "repeat", "3", err, sizeof(err)), 0);
-	CHECK_EQ(matrix_set(&m, "warmup", "1", err, sizeof(err)), 0);
+	CHECK_EQ(matrix_set(&m, "warmup", "3", err, sizeof(err)), 0);
 	c = matrix_cells(&m, &n);
-	t = matrix_tasks(&m, c, n, &nt);
-	CHECK_EQ(nt, 32 * 4);
-	for (size_t i = 0; i < 32; i++)
-		CHECK(t[i].warmup);
-	for (size_t i = 32; i < nt; i++)
-		CHECK(!t[i].warmup);
-	CHECK(t[32].cell != &c[0] || t[33].cell != &c[1]); /* shuffled */
-	free(t);
-	free(c);
-	matrix_free(&m);
-}
-
-static void test_matrix_same_seed_same_order(void)
-{
-	struct cell *c;
-	struct task *a, *b;
-	size_t n, na, nb;
-
-	matrix_defaults(&m);
-	c = matrix_cells(&m, &n);
-	a = matrix_tasks(&m, c, n, &na);
-	b = matrix_tasks(&m, c, n, &nb);
-	CHECK_EQ(na, nb);
-	CHECK(!memcmp(a, b, na * sizeof(*a)));
-	free(a);
-	free(b);
+	CHECK_EQ(matrix_runnable(&m, c, n), 32);
+	r0 = matrix_round(&m, c, n, 0, &n0);
+	r1 = matrix_round(&m, c, n, 1, &n1);
+	again = matrix_round(&m, c, n, 1, &na);
+	CHECK_EQ(n0, 32);
+	CHECK_EQ(n1, 32);
+	for (size_t i = 0; i < n1; i++) {
+		seen[r1[i].cell->id]++;
+		CHECK_EQ(r1[i].rep, 1);
+		CHECK(!r1[i].warmup);
+	}
+	for (size_t i = 0; i < n; i++)
+		CHECK_EQ(seen[i], 1);
+	CHECK(!same_order(r0, r1, 32)); /* a fresh order per round */
+	CHECK(same_order(r1, again, 32)); /* the same round, the same order */
+	w = matrix_warmups(&m, c, n, &nw);
+	CHECK_EQ(nw, 3);
+	for (size_t i = 0; i < nw; i++)
+		CHECK(w[i].warmup);
+	free(w);
+	free(again);
+	CHECK_EQ(matrix_set(&m, "seed", "2", err, sizeof(err)), 0);
+	again = matrix_round(&m, c, n, 1, &na);
+	CHECK(!same_order(r1, again, 32)); /* another seed, another order */
+	free(again);
+	free(r0);
+	free(r1);
 	free(c);
 	matrix_free(&m);
 }
@@ -144,7 +154,7 @@ static void test_matrix_shards_partition_the_cells(void)
 
 		snprintf(shard, sizeof(shard), "%u/3", s);
 		CHECK_EQ(matrix_set(&m, "shard", shard, err, sizeof(err)), 0);
-		t = matrix_tasks(&m, c, n, &nt);
+		t = matrix_round(&m, c, n, 4, &nt);
 		for (size_t i = 0; i < nt; i++)
 			seen[t[i].cell->id]++;
 		total += nt;
@@ -154,6 +164,33 @@ static void test_matrix_shards_partition_the_cells(void)
 	for (size_t i = 0; i < n; i++)
 		CHECK_EQ(seen[i], c[i].skip ? 0 : 1);
 	free(c);
+	matrix_free(&m);
+}
+
+static void test_matrix_budget_and_precision_settings(void)
+{
+	static const struct {
+		const char *value;
+		unsigned seconds; /* 0: refused */
+	} budgets[] = { { "90", 90 }, { "90s", 90 }, { "20m", 1200 }, { "1h30m", 5400 },
+			{ "0", 0 }, { "5x", 0 }, { "m", 0 }, { "8d", 0 }, { "200h", 0 } };
+
+	matrix_defaults(&m);
+	CHECK_EQ(m.budget_s, 1200);
+	CHECK_EQ(m.warmup, 1);
+	for (size_t i = 0; i < sizeof(budgets) / sizeof(budgets[0]); i++) {
+		m.budget_s = 7;
+		CHECK_EQ_ROW(__LINE__, (int)i, matrix_set(&m, "budget", budgets[i].value, err,
+							  sizeof(err)) == 0, budgets[i].seconds != 0);
+		CHECK_EQ_ROW(__LINE__, (int)i, m.budget_s, budgets[i].seconds ? budgets[i].seconds : 7);
+	}
+	CHECK_EQ(matrix_set(&m, "until-ci", "0.5", err, sizeof(err)), 0);
+	CHECK(m.until_ci_pct == 0.5);
+	CHECK_EQ(matrix_set(&m, "until-ci", "2%", err, sizeof(err)), 0);
+	CHECK(m.until_ci_pct == 2);
+	CHECK(matrix_set(&m, "until-ci", "-1", err, sizeof(err)) != 0);
+	CHECK(matrix_set(&m, "until-ci", "lots", err, sizeof(err)) != 0);
+	CHECK(strstr(err, "'lots'"));
 	matrix_free(&m);
 }
 
@@ -194,9 +231,9 @@ int main(void)
 	RUN(test_matrix_skip_rules);
 	RUN(test_matrix_bad_settings_name_the_problem);
 	RUN(test_matrix_config_file);
-	RUN(test_matrix_tasks_warmups_first_then_every_repetition);
-	RUN(test_matrix_same_seed_same_order);
+	RUN(test_matrix_rounds_each_cell_once_in_a_fresh_reproducible_order);
 	RUN(test_matrix_shards_partition_the_cells);
+	RUN(test_matrix_budget_and_precision_settings);
 	RUN(test_matrix_append_axis_is_a_factor_named_in_the_cells);
 	return check_summary("matrix");
 }
