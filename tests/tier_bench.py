@@ -245,3 +245,78 @@ def test_bench_compare_passes_an_aa_pair_and_fails_broken_new_sides(tmp):
         if st != 1 or expect[name] not in out or "gate: FAIL" not in out:
             return f"{name}: exit {st}: {out[-1200:]}{err}"
     return None
+
+
+# ---- the run loop, on a fake VMM (a script writing mvm's trace) ----
+
+FAKE_VMM = r'''#!/usr/bin/env python3
+import os, random, sys, time
+a = sys.argv
+trace, machine, append = a[a.index("--trace") + 1], a[a.index("-M") + 1], a[a.index("-append") + 1]
+t0, pid = int(os.environ["MVM_EXEC_NS"]), os.getpid()
+init = 100 + (20 if "pit=on" in machine else 0) + (15 if "slow" in append else 0) + \
+    random.gauss(0, 0.5)
+time.sleep(0.02)
+ev = [(0, "vmm_exec", 0, 0), (1, "first_run", 0, 0), (2, "marker", 0xf4, 6),
+      (init, "marker", 0xf4, 8), (init + 1, "shutdown", 0, 0)]
+with open(trace, "w") as f:
+    f.write("time_ns,vcpu,tid,event,detail,addr,size,dir,value\n")
+    for ms, kind, addr, value in ev:
+        f.write(f"{t0 + int(ms * 1e6)},0,{pid},{kind},,{addr:#x},{1 if addr else 0},"
+                f"{'w' if addr else ''},{value:#x}\n")
+'''
+
+
+def fake_matrix(tmp, extra, out="r"):
+    """mvm-bench run of 4 cells (pit x an append axis) on the fake VMM."""
+    guest = os.path.join(tmp, "guest")
+    os.makedirs(guest, exist_ok=True)
+    for name in ("vmlinux", "bzImage", "initramfs.cpio"):
+        write_file(os.path.join(guest, name), "")
+    fake = write_file(os.path.join(tmp, "fake-vmm"), FAKE_VMM)
+    os.chmod(fake, 0o755)
+    out = os.path.join(tmp, out)
+    st, stdout, err = bench(["run", "--vmm", "mvm", "--mvm", fake, "--kernel", guest,
+                             "--pit", "on,off", "--pic", "on", "--rtc", "on", "--isa-serial", "on",
+                             "--x-option-roms", "on", "--append-axis", "", "slow, really",
+                             "-o", out, "--no-plots"] + extra, timeout=120)
+    meta = open(os.path.join(out, "meta.json")).read() if os.path.exists(out) else ""
+    return st, stdout + err, out, meta
+
+
+@test
+def test_bench_rounds_stop_on_precision_budget_or_round_limit(tmp):
+    st, text, out, meta = fake_matrix(tmp, ["-n", "40", "--budget", "90s"], "precise")
+    rows = read_trace(os.path.join(out, "runs.csv"))
+    reps = sorted({r["rep"] for r in rows})
+    if st != 0 or '"stopped_by": "precision"' not in meta or "stopped by every main effect" \
+            not in text or len(rows) != 4 * len(reps) or not 2 <= len(reps) < 40:
+        return f"precision: exit {st}, {len(rows)} rows, reps {reps}: {text[-600:]!r}"
+    if {r["append"] for r in rows} != {"", "slow, really"} or \
+            any(r["rss_samples"] in ("", "0") for r in rows):
+        return f"append axis or footprint samples missing: {rows[0]}"
+    st, text, out, meta = fake_matrix(tmp, ["-n", "3", "--until-ci", "0"], "limit")
+    if st != 0 or '"stopped_by": "rounds", "rounds": 3' not in meta or \
+            len(read_trace(os.path.join(out, "runs.csv"))) != 12:
+        return f"round limit: exit {st}: {meta[-200:]!r} {text[-300:]!r}"
+    st, text, out, meta = fake_matrix(tmp, ["--budget", "1s", "--until-ci", "0"], "budget")
+    if st != 0 or '"stopped_by": "budget"' not in meta or "would end after the 1 s budget" \
+            not in text:
+        return f"budget: exit {st}: {meta[-200:]!r} {text[-300:]!r}"
+    return None
+
+
+@test
+def test_bench_resume_cuts_a_torn_row_and_runs_only_missing_boots(tmp):
+    st, text, out, _ = fake_matrix(tmp, ["-n", "2", "--until-ci", "0"])
+    runs = os.path.join(out, "runs.csv")
+    whole = open(runs).read()
+    lines = whole.splitlines(keepends=True)
+    # A run killed while writing its last row: half of it on disk.
+    write_file(runs, "".join(lines[:-1]) + lines[-1][:len(lines[-1]) // 2])
+    st, text, out, meta = fake_matrix(tmp, ["-n", "2", "--until-ci", "0"])
+    rows = read_trace(runs)
+    if st != 0 or "cut its" not in text or "1 boots to go" not in text or len(rows) != 8 or \
+            '"boots": 3' not in meta:  # the warm-up and the missing boot
+        return f"exit {st}, {len(rows)} rows: {text[-500:]!r} {meta[-200:]!r}"
+    return None
