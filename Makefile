@@ -50,7 +50,7 @@ SRCS_testsupport := tests/unit/vdriver.c
 # Each program links the libraries of its list; the linker takes what it needs.
 MVM_LIBS := core host dev kvm probes cli board
 BENCH_LIBS := bench tracer probes
-UNIT_LIBS := core host dev kvm probes cli bench testsupport
+UNIT_LIBS := core host dev kvm probes cli bench tracer testsupport
 FUZZ_LIBS := core host dev kvm probes cli
 lib_list = $(foreach l,$(2),$(1)/lib$(l).a)
 LINK_LIBS = -Wl,--start-group $(call lib_list,$(1),$(2)) -Wl,--end-group

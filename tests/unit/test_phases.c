@@ -9,11 +9,7 @@
 
 #include "boot_markers.h"
 #include "check.h"
-/* The unit libraries leave out the tracer's; hostconv needs no tracefs.
- * Its static add() would clash with this file's. */
-#define add hostconv_add
-#include "hostconv.c"
-#undef add
+#include "hostconv.h"
 #include "phases.h"
 
 #define MS 1000000ULL
