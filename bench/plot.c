@@ -1,5 +1,6 @@
 /* plot.c: gnuplot data files and script for a results directory. */
 #include <limits.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,16 +12,40 @@
 
 #define MAX_GROUPS 512
 
-/* Short label: "mvm/direct 11011" (pit pic rtc isa-serial x-option-roms). */
-static void label(const struct row *r, char *buf, size_t len, int with_kernel)
-{
-	const char *k = strrchr(r->v[AX_KERNEL], '/');
+static const char *const axis_label[AX_COUNT] = {
+	"vmm", "firmware", "kernel", "pit", "pic", "rtc", "isa-serial", "x-option-roms", "append",
+};
 
-	snprintf(buf, len, "%s/%s%s%s %c%c%c%c%c", r->v[AX_VMM], r->v[AX_FIRMWARE],
-		 with_kernel ? " " : "", with_kernel ? (k ? k + 1 : r->v[AX_KERNEL]) : "",
-		 r->v[AX_PIT][1] == 'n' ? '1' : '0', r->v[AX_PIC][1] == 'n' ? '1' : '0',
-		 r->v[AX_RTC][1] == 'n' ? '1' : '0', r->v[AX_ISA_SERIAL][1] == 'n' ? '1' : '0',
-		 r->v[AX_OPTION_ROMS][1] == 'n' ? '1' : '0');
+/* Does axis (ax) take more than one value among (g)? */
+static bool axis_varies(const struct row *const *g, size_t n, int ax)
+{
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(g[i]->v[ax], g[0]->v[ax]))
+			return true;
+	return false;
+}
+
+/* A configuration named by the settings that vary among the plotted ones:
+ * "pit=off,rtc=on" (all of them fixed: "all"). */
+static void label(const struct row *r, const struct row *const *g, size_t n, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int ax = 0; ax < AX_COUNT && off < len; ax++) {
+		const char *v = r->v[ax], *k = ax == AX_KERNEL ? strrchr(v, '/') : NULL;
+
+		if (!axis_varies(g, n, ax))
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s=%s", off ? "," : "", axis_label[ax],
+					k ? k + 1 : *v ? v : "\"\"");
+	}
+	if (!off)
+		snprintf(buf, len, "all");
+	/* gnuplot reads the label as a quoted string: no quotes inside. */
+	for (char *p = buf; *p; p++)
+		if (*p == '"')
+			*p = '\'';
 }
 
 /* Median of metric (m) over ok rows where (same)(row, ref) holds. */
@@ -80,45 +105,120 @@ static void v(FILE *f, double x, double scale)
 	fprintf(f, isnan(x) ? " 0" : " %.4f", isnan(x) ? 0 : x * scale);
 }
 
-static int write_data(const char *dir, const struct row *rows, size_t n, int kernels)
+/* The time to init of an ok row (the end of the boot when it has no init). */
+static double init_or_total(const struct row *r)
+{
+	return isnan(r->m[M_INIT_MS]) ? r->m[M_TOTAL_MS] : r->m[M_INIT_MS];
+}
+
+struct group {
+	const struct row *rep; /* one row of the configuration */
+	double median, lo, hi; /* time to init, ms; its median's 95 % interval (NAN if n < 3) */
+};
+
+static int by_median(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+
+	return (x->median > y->median) - (x->median < y->median);
+}
+
+/* Every configuration with an ok boot, sorted by its median time to init. */
+static size_t sorted_groups(const struct row *rows, size_t n, struct group *out)
 {
 	const struct row *g[MAX_GROUPS];
+	size_t ng = groups(rows, n, same_config, g);
+	double *x = malloc((n ? n : 1) * sizeof(*x));
+
+	for (size_t i = 0; x && i < ng; i++) {
+		size_t k = 0;
+
+		for (size_t r = 0; r < n; r++)
+			if (!strcmp(rows[r].status, "ok") && same_config(&rows[r], g[i]) &&
+			    !isnan(init_or_total(&rows[r])))
+				x[k++] = init_or_total(&rows[r]);
+		out[i] = (struct group){ g[i], k ? stats_median(x, k) : NAN, NAN, NAN };
+		if (k)
+			stats_median_ci95(x, k, &out[i].lo, &out[i].hi);
+	}
+	free(x);
+	qsort(out, ng, sizeof(*out), by_median);
+	return ng;
+}
+
+/*
+ * Per configuration, in order of median time to init: phases.dat (phase
+ * medians, s), footprint.dat (MiB), boot-time.dat (the median and its
+ * interval, s) and boots.dat (every boot: its configuration's index, s).
+ */
+static int write_data(const char *dir, const struct row *rows, size_t n)
+{
+	static struct group grp[MAX_GROUPS];
+	const struct row *g[MAX_GROUPS], *fwg[MAX_GROUPS];
 	FILE *ph = open_in(dir, "phases.dat"), *fp = open_in(dir, "footprint.dat");
 	FILE *bt = open_in(dir, "boot-time.dat"), *fw = open_in(dir, "firmware.dat");
-	size_t ng = groups(rows, n, same_config, g);
-	char lab[256];
+	FILE *bo = open_in(dir, "boots.dat");
+	size_t ng = sorted_groups(rows, n, grp), nfw;
+	char lab[512];
+	int err = ph && fp && bt && fw && bo ? 0 : -1;
 
-	if (!ph || !fp || !bt || !fw)
-		return -1;
-	for (size_t i = 0; i < ng; i++) {
-		label(g[i], lab, sizeof(lab), kernels);
+	for (size_t i = 0; i < ng; i++)
+		g[i] = grp[i].rep;
+	for (size_t i = 0; !err && i < ng; i++) {
+		label(g[i], g, ng, lab, sizeof(lab));
 		fprintf(ph, "%zu \"%s\"", i, lab);
 		for (int m = M_VMM_MS; m <= M_USER_MS; m++)
 			v(ph, median_of(rows, n, g[i], m, same_config), 1e-3);
 		fprintf(fp, "%zu \"%s\"", i, lab);
 		v(fp, median_of(rows, n, g[i], M_RSS_KIB, same_config), 1.0 / 1024);
 		v(fp, median_of(rows, n, g[i], M_PSS_KIB, same_config), 1.0 / 1024);
+		/* No interval (n < 3): the whisker collapses onto the median. */
+		fprintf(bt, "%zu \"%s\" %.4f %.4f %.4f\n", i, lab, grp[i].median / 1e3,
+			(isnan(grp[i].lo) ? grp[i].median : grp[i].lo) / 1e3,
+			(isnan(grp[i].hi) ? grp[i].median : grp[i].hi) / 1e3);
 		fprintf(ph, "\n");
 		fprintf(fp, "\n");
 		for (size_t r = 0; r < n; r++)
 			if (!strcmp(rows[r].status, "ok") && same_config(&rows[r], g[i]))
-				fprintf(bt, "%zu %.4f\n", i, (isnan(rows[r].m[M_INIT_MS]) ?
-						rows[r].m[M_TOTAL_MS] : rows[r].m[M_INIT_MS]) / 1e3);
+				fprintf(bo, "%zu %.4f\n", i, init_or_total(&rows[r]) / 1e3);
 	}
-	ng = groups(rows, n, same_vmm_firmware, g);
-	for (size_t i = 0; i < ng; i++) {
-		fprintf(fw, "%zu \"%s/%s\"", i, g[i]->v[AX_VMM], g[i]->v[AX_FIRMWARE]);
+	nfw = err ? 0 : groups(rows, n, same_vmm_firmware, fwg);
+	for (size_t i = 0; i < nfw; i++) {
+		fprintf(fw, "%zu \"%s/%s\"", i, fwg[i]->v[AX_VMM], fwg[i]->v[AX_FIRMWARE]);
 		for (int m = M_VMM_MS; m <= M_USER_MS; m++)
-			v(fw, median_of(rows, n, g[i], m, same_vmm_firmware), 1e-3);
+			v(fw, median_of(rows, n, fwg[i], m, same_vmm_firmware), 1e-3);
 		fprintf(fw, "\n");
 	}
-	fclose(ph);
-	fclose(fp);
-	fclose(bt);
-	fclose(fw);
-	return 0;
+	FILE *files[] = { ph, fp, bt, fw, bo };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (files[i] && fclose(files[i]))
+			err = -1;
+	return err;
 }
 
+/* The settings every plotted configuration shares, for the titles. */
+static void fixed_settings(const struct row *rows, size_t n, char *buf, size_t len)
+{
+	static struct group grp[MAX_GROUPS];
+	const struct row *g[MAX_GROUPS];
+	size_t ng = sorted_groups(rows, n, grp), off = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < ng; i++)
+		g[i] = grp[i].rep;
+	for (int ax = 0; ng && ax < AX_COUNT && off < len; ax++)
+		if (!axis_varies(g, ng, ax) && (ax != AX_APPEND || *g[0]->v[ax]))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s=%s", off ? ", " : "",
+						axis_label[ax], g[0]->v[ax]);
+	for (char *p = buf; *p; p++)
+		if (*p == '"' || *p == '\'')
+			*p = '`';
+}
+
+/* Value axes start at zero, so that a difference looks as large as it is;
+ * configurations are in order of median time to init, named by the
+ * settings that vary (the fixed ones are in the subtitle). */
 static const char script[] =
 	"# mvm-bench plots: gnuplot plots.gp (in this directory) redraws them.\n"
 	"set encoding utf8\n"
@@ -126,58 +226,82 @@ static const char script[] =
 	"set boxwidth 0.75\n"
 	"set grid ytics\n"
 	"set key outside top center horizontal\n"
-	"set xtics rotate by -60 font ',8' nomirror\n"
-	"labels = 'bits after the name: pit pic rtc isa-serial x-option-roms (1 = on)'\n"
+	"load 'fixed.gp'\n"
+	"set xtics rotate by 60 right font ',8' nomirror\n"
+	"set bmargin 15\n"
+	"set lmargin 24\n"
+	"set rmargin 3\n"
+	"set yrange [0:*]\n"
+	"set xrange [-0.75:nconf - 0.25]\n"
 	"do for [t in 'pngcairo svg'] {\n"
 	"  ext = (t eq 'svg') ? 'svg' : 'png'\n"
-	"  set terminal t size 1400,750 noenhanced\n"
+	"  set terminal t size 1400,800 noenhanced\n"
 	"  set output 'phases.'.ext\n"
-	"  set title 'Boot phases per configuration (median)'\n"
-	"  set xlabel labels\n"
+	"  set title \"Boot phases per configuration (median), sorted by median time to init\\n\".fixed\n"
 	"  set ylabel 'seconds'\n"
 	"  set style data histograms\n"
 	"  set style histogram rowstacked\n"
 	"  plot 'phases.dat' using 3:xtic(2) title 'vmm', '' using 4 title 'firmware', "
 	"'' using 5 title 'kernel', '' using 6 title 'user'\n"
 	"  set output 'boot-time.'.ext\n"
-	"  set title 'Time to init, every boot'\n"
+	"  set title \"Time to init: every boot, and the median with its 95 % interval\\n\".fixed\n"
 	"  set style data points\n"
-	"  plot 'boot-time.dat' using ($1 + (rand(0) - 0.5) * 0.3):2 pt 7 ps 0.7 title 'boot', "
-	"'phases.dat' using 1:($3+$4+$5):xtic(2) pt 2 ps 2.5 lw 2 title 'median to init'\n"
+	"  plot 'boots.dat' using ($1 + (rand(0) - 0.5) * 0.3):2 pt 7 ps 0.6 lc rgb '#9090c0' "
+	"title 'boot', 'boot-time.dat' using 1:3:4:5:xtic(2) with yerrorbars pt 5 ps 1.2 lw 2 "
+	"lc rgb '#c03020' title 'median, 95 % interval'\n"
 	"  set output 'footprint.'.ext\n"
-	"  set title 'VMM footprint without guest RAM (median)'\n"
+	"  set title \"VMM footprint without guest RAM (median of each boot's maximum)\\n\".fixed\n"
 	"  set ylabel 'MiB'\n"
 	"  set style data histograms\n"
 	"  set style histogram clustered gap 1\n"
 	"  plot 'footprint.dat' using 3:xtic(2) title 'RSS', '' using 4 title 'PSS'\n"
 	"  set output 'firmware.'.ext\n"
 	"  set title 'Direct boot vs qboot vs SeaBIOS (median over all combinations)'\n"
-	"  set xlabel 'vmm/firmware'\n"
 	"  set ylabel 'seconds'\n"
-	"  set xtics rotate by 0\n"
+	"  set xtics rotate by 0 center\n"
+	"  set xrange [-0.75:nfw - 0.25]\n"
 	"  set style histogram rowstacked\n"
 	"  plot 'firmware.dat' using 3:xtic(2) title 'vmm', '' using 4 title 'firmware', "
 	"'' using 5 title 'kernel', '' using 6 title 'user'\n"
-	"  set xtics rotate by -60\n"
+	"  set xtics rotate by 60 right\n"
+	"  set xrange [-0.75:nconf - 0.25]\n"
 	"}\n";
 
-int plot_all(const char *dir, const struct row *rows, size_t n)
+static size_t count_groups(const struct row *rows, size_t n,
+			   int (*same)(const struct row *, const struct row *))
 {
-	char cmd[PATH_MAX + 64];
-	FILE *gp;
-	int kernels = 0;
+	const struct row *g[MAX_GROUPS];
+	size_t ng = groups(rows, n, same, g);
 
-	for (size_t i = 1; i < n; i++)
-		kernels |= strcmp(rows[i].v[AX_KERNEL], rows[0].v[AX_KERNEL]) != 0;
-	if (write_data(dir, rows, n, kernels)) {
-		bench_error("cannot write plot data in %s", dir);
+	return ng ? ng : 1;
+}
+
+static int write_script(const char *dir, const struct row *rows, size_t n)
+{
+	char fixed[1024];
+	FILE *gp = open_in(dir, "fixed.gp");
+
+	if (!gp)
 		return -1;
-	}
+	fixed_settings(rows, n, fixed, sizeof(fixed));
+	fprintf(gp, "fixed = '%s'\nnconf = %zu\nnfw = %zu\n", fixed[0] ? fixed : "(every setting varies)",
+		count_groups(rows, n, same_config), count_groups(rows, n, same_vmm_firmware));
+	fclose(gp);
 	gp = open_in(dir, "plots.gp");
 	if (!gp)
 		return -1;
 	fputs(script, gp);
-	fclose(gp);
+	return fclose(gp) ? -1 : 0;
+}
+
+int plot_all(const char *dir, const struct row *rows, size_t n)
+{
+	char cmd[PATH_MAX + 64];
+
+	if (write_data(dir, rows, n) || write_script(dir, rows, n)) {
+		bench_error("cannot write plot data in %s", dir);
+		return -1;
+	}
 	snprintf(cmd, sizeof(cmd), "cd '%s' && gnuplot plots.gp 2>gnuplot.log", dir);
 	if (system(cmd)) {
 		bench_error("gnuplot failed (see %s/gnuplot.log)", dir);

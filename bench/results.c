@@ -446,7 +446,7 @@ static void summary_header(FILE *f)
 {
 	for (int i = 0; i < AX_COUNT; i++)
 		fprintf(f, "%s,", axis_column[i]);
-	fprintf(f, "runs,ok,flagged,metric,n,median,p10,p90,mad,ci95_low,ci95_high,note\n");
+	fprintf(f, "runs,ok,flagged,metric,n,median,p10,p90,mad,ci95_low,ci95_high,ci_coverage,note\n");
 }
 
 /* The boots of one configuration: run (not skipped), ok, and flagged as
@@ -466,18 +466,19 @@ static void summary_config(FILE *f, const struct row *first, const struct counts
 static void summary_metric(FILE *f, const struct row *first, const struct counts *c, int m,
 			   double *x, size_t n)
 {
-	double lo, hi;
+	double lo, hi, coverage;
 
 	stats_median(x, n); /* sorts x */
-	stats_median_ci95(x, n, &lo, &hi);
+	coverage = stats_median_ci95(x, n, &lo, &hi);
 	summary_config(f, first, c);
 	fprintf(f, "%s,%zu,%.3f,%.3f,%.3f,%.3f,", metric_name[m], n,
 		stats_median(x, n), stats_quantile(x, n, 0.1), stats_quantile(x, n, 0.9),
 		stats_mad(x, n));
+	/* The interval's coverage as achieved: below 0.95 for n <= 5. */
 	if (isnan(lo))
-		fprintf(f, ",,\n");
+		fprintf(f, ",,,\n");
 	else
-		fprintf(f, "%.3f,%.3f,\n", lo, hi);
+		fprintf(f, "%.3f,%.3f,%.4f,\n", lo, hi, coverage);
 }
 
 static void summary_group(FILE *f, const struct row *rows, size_t n, size_t g, bool *done)
@@ -508,7 +509,7 @@ static void summary_group(FILE *f, const struct row *rows, size_t n, size_t g, b
 	}
 	if (!c.ok) {
 		summary_config(f, &rows[g], &c);
-		fprintf(f, ",0,,,,,,");
+		fprintf(f, ",0,,,,,,,");
 		put_field(f, note, false);
 		fputc('\n', f);
 	}
