@@ -3,7 +3,12 @@
 #  1. start-up: mvm vs QEMU microvm on the same firmware payload, interleaved;
 #  2. probe cost: per exit event, and a Linux boot with probes on vs off;
 #  3. the boot matrix: every on/off combination of pit, pic, rtc, isa-serial
-#     and x-option-roms, for mvm and QEMU, into results/<date>-<rev>/.
+#     and x-option-roms, for mvm and QEMU, into results/<date>-<rev>/: a
+#     warm-up boot, then rounds of every cell in a fresh order until every
+#     main effect on the time to init is known within +-MVM_BENCH_UNTIL_CI %
+#     (1) of the median, or another round would overrun MVM_BENCH_BUDGET
+#     (20m: about two rounds of the 32 mvm cells at 18 s a boot here), then
+#     summary.csv, effects.csv, the plots and the effects summary.
 # MVM_BENCH_ARGS adds mvm-bench run options (e.g. "-n 3 --firmware direct").
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,4 +25,5 @@ build/mvm-bench probes-onoff -n "$pairs"
 
 echo "== boot matrix"
 # shellcheck disable=SC2086
-build/mvm-bench run ${MVM_BENCH_ARGS:-}
+build/mvm-bench run --budget "${MVM_BENCH_BUDGET:-20m}" --until-ci "${MVM_BENCH_UNTIL_CI:-1}" \
+	${MVM_BENCH_ARGS:-}
