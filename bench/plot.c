@@ -250,7 +250,7 @@ static const char script[] =
 	"title 'boot', 'boot-time.dat' using 1:3:4:5:xtic(2) with yerrorbars pt 5 ps 1.2 lw 2 "
 	"lc rgb '#c03020' title 'median, 95 % interval'\n"
 	"  set output 'footprint.'.ext\n"
-	"  set title \"VMM footprint without guest RAM (median of each boot's maximum)\\n\".fixed\n"
+	"  set title \"VMM footprint without guest RAM (median of each boot's time-weighted mean)\\n\".fixed\n"
 	"  set ylabel 'MiB'\n"
 	"  set style data histograms\n"
 	"  set style histogram clustered gap 1\n"

@@ -28,7 +28,7 @@ enum metric {
 	M_USER_CPU_MS, M_SYS_CPU_MS,
 	M_PEAK_RSS_KIB, M_RSS_KIB, M_PSS_KIB,
 	M_MINOR_FAULTS, M_MAJOR_FAULTS, M_BINARY_BYTES,
-	M_RSS_SAMPLES, /* footprint samples (every 100 ms from exec) rss_kib and pss_kib are the maximum of */
+	M_RSS_SAMPLES, /* footprint samples (every 100 ms from exec) rss_kib and pss_kib are the mean of */
 	M_COUNT
 };
 

@@ -15,15 +15,19 @@
  *    counts;
  *  - fwcfg_reads and fwcfg_bytes come from mvm's fw_cfg probes; where there
  *    are none (QEMU) they are empty, not 0;
- *  - the footprint (rss_kib, pss_kib) is the maximum over samples taken
- *    every SAMPLE_MS from the exec on, whatever the boot's length, with the
- *    number of samples in rss_samples.
+ *  - the footprint (rss_kib, pss_kib) is the time-weighted mean of samples
+ *    taken every SAMPLE_MS from the exec on (equal intervals: their plain
+ *    mean), whatever the boot's length, with the number of samples in
+ *    rss_samples.  Not the maximum: the kernel image's load buffer makes a
+ *    brief peak that a sample catches or misses by chance (1 to 9 MiB on
+ *    the same cell); the true peak is peak_rss_kib (getrusage).
  * While a boot runs the runner samples the VMM's footprint and its vCPU
  * threads' preemptions, drains the host trace, and enforces the timeout; a
  * boot that does not finish is a row with status "timeout", a VMM killed by
  * a signal is "crash", and its stderr is kept under logs/.  A boot the host
  * disturbed (steal time, or its vCPU preempted far more often than the
- * run's typical boot) is flagged, with the cause, in the row's flag.
+ * run's typical boot of the same cell) is flagged, with the cause, in the
+ * row's flag.
  */
 #include <errno.h>
 #include <limits.h>
@@ -49,6 +53,7 @@
 #define SAMPLE_MS 100
 /* A boot is flagged when steal takes this share of its CPU... */
 #define FLAG_STEAL_PCT 2.0
+#define FLAG_STEAL_MIN_TICKS 3
 /* ...or its vCPU threads are preempted more than this many times as often
  * as the run's median boot, and by at least FLAG_SWITCHES_MIN more. */
 #define FLAG_SWITCHES_RATIO 2.0
@@ -65,7 +70,7 @@ struct slot {
 	struct hosttrace *ht; /* kept open across QEMU boots of this slot */
 	struct hostconv conv;
 	char trace[PATH_MAX], err[PATH_MAX], console[PATH_MAX];
-	double rss_kib, pss_kib;
+	double rss_sum, pss_sum; /* over rss_samples samples */
 	unsigned rss_samples;
 	long long switches; /* vCPU threads' nonvoluntary switches, last seen; -1 unknown */
 	unsigned long long steal0, ticks0; /* the CPU's steal and total ticks at the start */
@@ -218,7 +223,7 @@ static int start(struct runner *r, struct slot *s, const struct task *t)
 	s->task = t;
 	s->qemu = !strcmp(t->cell->v[AX_VMM], "qemu");
 	s->killed_for = NULL;
-	s->rss_kib = s->pss_kib = NAN;
+	s->rss_sum = s->pss_sum = 0;
 	s->rss_samples = 0;
 	s->switches = -1;
 	s->exec_seen = false;
@@ -254,10 +259,8 @@ static void sample(struct slot *s, uint64_t guest_ram)
 	if (host_footprint(s->pid, guest_ram, &rss, &pss))
 		return;
 	s->rss_samples++;
-	if (isnan(s->rss_kib) || rss > s->rss_kib)
-		s->rss_kib = rss;
-	if (isnan(s->pss_kib) || pss > s->pss_kib)
-		s->pss_kib = pss;
+	s->rss_sum += rss;
+	s->pss_sum += pss;
 }
 
 /* QEMU stops (but does not exit) when KVM cannot emulate an instruction. */
@@ -437,43 +440,51 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The median of the run's earlier boots' vCPU switch rates (per second), or NAN. */
-static double typical_switch_rate(const struct runner *r)
+/* The median vCPU switch rate (per second) of the run's earlier boots of
+ * cell (cell), or NAN.  Per cell: the VMM's own threads preempt the vCPU
+ * more under some settings (a PIT's timer), which is no disturbance. */
+static double typical_switch_rate(const struct runner *r, unsigned cell)
 {
 	double *x = r->nrates ? malloc(r->nrates * sizeof(*x)) : NULL, m;
+	size_t k = 0;
 
-	if (!x)
+	for (size_t i = 0; x && i < r->nrates; i++)
+		if (r->switch_rate[i].cell == cell)
+			x[k++] = r->switch_rate[i].rate;
+	if (!k) {
+		free(x);
 		return NAN;
-	memcpy(x, r->switch_rate, r->nrates * sizeof(*x));
-	qsort(x, r->nrates, sizeof(*x), cmp_double);
-	m = r->nrates % 2 ? x[r->nrates / 2] : (x[r->nrates / 2 - 1] + x[r->nrates / 2]) / 2;
+	}
+	qsort(x, k, sizeof(*x), cmp_double);
+	m = k % 2 ? x[k / 2] : (x[k / 2 - 1] + x[k / 2]) / 2;
 	free(x);
 	return m;
 }
 
-static void remember_switch_rate(struct runner *r, double rate)
+static void remember_switch_rate(struct runner *r, unsigned cell, double rate)
 {
 	if (r->nrates == r->rates_cap) {
 		size_t cap = r->rates_cap ? 2 * r->rates_cap : 64;
-		double *bigger = realloc(r->switch_rate, cap * sizeof(*bigger));
+		struct switch_rate *bigger = realloc(r->switch_rate, cap * sizeof(*bigger));
 
 		if (!bigger)
 			return;
 		r->switch_rate = bigger;
 		r->rates_cap = cap;
 	}
-	r->switch_rate[r->nrates++] = rate;
+	r->switch_rate[r->nrates++] = (struct switch_rate){ cell, rate };
 }
 
 /*
  * Did the host disturb this boot?  The cause in (flag) ("" if not): steal
  * time on its CPU during the boot, or its vCPU threads preempted far more
- * often than the run's typical boot (warm-ups included in "typical").
+ * often than the run's typical boot of the same cell (warm-ups included).
  */
 static void disturbance(struct runner *r, const struct slot *s, uint64_t end_ns, char *flag,
 			size_t len)
 {
-	double secs = (double)(end_ns - s->start_ns) / 1e9, typical = typical_switch_rate(r);
+	unsigned cell = s->task->cell->id;
+	double secs = (double)(end_ns - s->start_ns) / 1e9, typical = typical_switch_rate(r, cell);
 	unsigned long long steal, ticks;
 	size_t off = 0;
 
@@ -481,7 +492,8 @@ static void disturbance(struct runner *r, const struct slot *s, uint64_t end_ns,
 	if (s->have_steal0 && host_cpu_steal(s->cpu, &steal, &ticks) == 0 && ticks > s->ticks0) {
 		double pct = 100.0 * (double)(steal - s->steal0) / (double)(ticks - s->ticks0);
 
-		if (pct >= FLAG_STEAL_PCT)
+		/* A tick or two of a short boot is no evidence. */
+		if (pct >= FLAG_STEAL_PCT && steal - s->steal0 >= FLAG_STEAL_MIN_TICKS)
 			off += (size_t)snprintf(flag, len, "steal %.1f %%", pct);
 	}
 	if (s->switches < 0 || secs <= 0)
@@ -491,7 +503,7 @@ static void disturbance(struct runner *r, const struct slot *s, uint64_t end_ns,
 	    (double)s->switches > typical * secs + FLAG_SWITCHES_MIN && off < len)
 		snprintf(flag + off, len - off, "%snonvoluntary switches %lld (typical %.0f)",
 			 off ? "; " : "", s->switches, typical * secs);
-	remember_switch_rate(r, (double)s->switches / secs);
+	remember_switch_rate(r, cell, (double)s->switches / secs);
 }
 
 static void finish(struct runner *r, struct slot *s, int status, const struct rusage *ru)
@@ -517,8 +529,8 @@ static void finish(struct runner *r, struct slot *s, int status, const struct ru
 	row.m[M_USER_CPU_MS] = (double)ru->ru_utime.tv_sec * 1e3 + (double)ru->ru_utime.tv_usec / 1e3;
 	row.m[M_SYS_CPU_MS] = (double)ru->ru_stime.tv_sec * 1e3 + (double)ru->ru_stime.tv_usec / 1e3;
 	row.m[M_PEAK_RSS_KIB] = (double)ru->ru_maxrss;
-	row.m[M_RSS_KIB] = s->rss_kib;
-	row.m[M_PSS_KIB] = s->pss_kib;
+	row.m[M_RSS_KIB] = s->rss_samples ? s->rss_sum / s->rss_samples : NAN;
+	row.m[M_PSS_KIB] = s->rss_samples ? s->pss_sum / s->rss_samples : NAN;
 	row.m[M_RSS_SAMPLES] = s->rss_samples;
 	row.m[M_MINOR_FAULTS] = (double)ru->ru_minflt;
 	row.m[M_MAJOR_FAULTS] = (double)ru->ru_majflt;

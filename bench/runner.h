@@ -28,7 +28,10 @@ struct runner {
 	bool last_status;
 	double last_init_ms;
 	char last_flag[160];
-	double *switch_rate;		/* every boot's vCPU preemptions per second so far */
+	struct switch_rate {
+		unsigned cell;
+		double rate;
+	} *switch_rate;			/* every boot's vCPU preemptions per second so far */
 	size_t nrates, rates_cap;
 };
 
