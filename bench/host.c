@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "hosttrace.h"
 
 #define HASH_CACHE 32
 
@@ -55,17 +56,11 @@ bool host_has_exec(pid_t pid)
 /* Is /proc/PID/task/TID a vCPU thread ("CPU 0/KVM")? */
 static bool is_vcpu_thread(const char *task_dir)
 {
-	char path[400], comm[32] = "";
-	FILE *f;
+	char path[400], comm[32];
 
 	snprintf(path, sizeof(path), "%s/comm", task_dir);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = 0;
-	fclose(f);
-	return !strncmp(comm, "CPU ", 4) && strstr(comm, "/KVM");
+	return proc_read_line(path, comm, sizeof(comm)) && !strncmp(comm, "CPU ", 4) &&
+	       strstr(comm, "/KVM");
 }
 
 static long long task_nonvoluntary_switches(const char *task_dir)

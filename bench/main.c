@@ -4,26 +4,24 @@
 
 #include "bench.h"
 
+/* Sub-commands that take their own argument vector (argv[0] is the name). */
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "startup", bench_startup },	{ "run", bench_run },
+	{ "compare", bench_compare },	{ "effects", bench_effects },
+	{ "simulate", bench_simulate }, { "merge", bench_merge },
+	{ "probe-cost", bench_probe_cost }, { "probes-onoff", bench_probes_onoff },
+};
+
 int main(int argc, char **argv)
 {
-	if (argc >= 2 && !strcmp(argv[1], "startup"))
-		return bench_startup(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "run"))
-		return bench_run(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "compare"))
-		return bench_compare(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "effects"))
-		return bench_effects(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "simulate"))
-		return bench_simulate(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "merge"))
-		return bench_merge(argc - 1, argv + 1);
+	for (size_t i = 0; argc >= 2 && i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
 	if (argc == 3 && !strcmp(argv[1], "summarize"))
 		return bench_summarize(argv[2]);
-	if (argc >= 2 && !strcmp(argv[1], "probe-cost"))
-		return bench_probe_cost(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "probes-onoff"))
-		return bench_probes_onoff(argc - 1, argv + 1);
 	fprintf(stderr, "usage: mvm-bench COMMAND [options]\n"
 			"  run           the boot matrix: runs.csv, summary.csv, meta.json, plots\n"
 			"  compare       BASE NEW: the overall change and per configuration; the gate\n"

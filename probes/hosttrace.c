@@ -103,19 +103,26 @@ int hosttrace_has_kvm_exit(struct hosttrace *ht)
 	return ht->type[HT_KVM_EXIT].ev != NULL;
 }
 
+bool proc_read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	bool ok = f && fgets(buf, (int)len, f);
+
+	if (f)
+		fclose(f);
+	if (!ok && len)
+		buf[0] = 0;
+	return ok;
+}
+
 /* Is process (pid) one of the project's tracers (mvm-trace, mvm-bench)? */
 static bool tracer_alive(int pid)
 {
-	char path[64], comm[32] = "";
-	FILE *f;
+	char path[64], comm[32];
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	f = fopen(path, "r");
-	if (!f)
+	if (!proc_read_line(path, comm, sizeof(comm)))
 		return false;
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = 0;
-	fclose(f);
 	return !strncmp(comm, "mvm-trace", 9) || !strncmp(comm, "mvm-bench", 9);
 }
 

@@ -69,4 +69,8 @@ unsigned long long hosttrace_lost(struct hosttrace *ht);
 /* Disable, remove the instance, free everything. */
 void hosttrace_close(struct hosttrace *ht);
 
+/* The first line of (path) (a /proc file such as comm) into (buf); false,
+ * and (buf) empty, when it cannot be read. */
+bool proc_read_line(const char *path, char *buf, size_t len);
+
 #endif
