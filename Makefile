@@ -62,7 +62,7 @@ $(shell mkdir -p $(BUILD) && echo '#define MVM_VERSION "$(VERSION)"' > $(BUILD)/
 	(cmp -s $(BUILD)/version.h.new $(BUILD)/version.h || mv $(BUILD)/version.h.new $(BUILD)/version.h))
 
 # Compile rules per flavour.  The version string goes only where it is printed.
-$(BUILD)/obj/vmm/main.o $(BUILD)/obj/bench/meta.o $(BUILD)/san/vmm/main.o: \
+$(BUILD)/obj/vmm/main.o $(BUILD)/obj/bench/meta.o $(BUILD)/obj/bench/run.o $(BUILD)/san/vmm/main.o: \
 	VERSION_FLAG = -include $(BUILD)/version.h
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)

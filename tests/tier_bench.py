@@ -5,7 +5,7 @@ import glob
 import os
 import subprocess
 
-from harness import BUILD, Tier, read_trace
+from harness import BUILD, MVM, TOP, Tier, read_trace
 
 MVM_BENCH = os.path.join(BUILD, "mvm-bench")
 TIER = Tier("bench", needs=[MVM_BENCH], kvm=False)
@@ -123,6 +123,12 @@ def test_bench_crashed_vmm_is_a_crash_row_with_its_stderr(tmp):
     if [r["status"] for r in rows] != ["crash"] or "signal 11" not in rows[0]["note"] or \
             "about to crash" not in logs:
         return f"exit {st}, rows {rows}, logs {logs[:200]!r}, {err[-300:]!r}"
+    # Where the numbers came from: the build's revision, as mvm --version says it.
+    rev = subprocess.run(["git", "-C", TOP, "describe", "--always", "--dirty"],
+                         capture_output=True, text=True).stdout.strip()
+    version = subprocess.run([MVM, "--version"], capture_output=True, text=True).stdout.strip()
+    if rev and (rows[0]["git_rev"] != rev or version != f"mvm {rev}"):
+        return f"git_rev {rows[0]['git_rev']!r}, {version!r}, the tree is {rev!r}"
     return None
 
 
