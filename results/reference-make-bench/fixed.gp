@@ -1,0 +1,3 @@
+fixed = 'vmm=mvm, firmware=direct, kernel=build/guest'
+nconf = 32
+nfw = 1
