@@ -212,32 +212,33 @@ all:
 	return n;
 }
 
-size_t outbuf_room(struct outbuf *o)
+/* What the buffer holds and took, read together under its lock. */
+struct counts {
+	size_t room, pending;
+	uint64_t written;
+};
+
+static struct counts counts_of(struct outbuf *o)
 {
-	size_t room;
+	struct counts c;
 
 	pthread_mutex_lock(&o->lock);
-	room = o->fd < 0 ? OUTBUF_SIZE : OUTBUF_SIZE - o->len;
+	c = (struct counts){ o->fd < 0 ? OUTBUF_SIZE : OUTBUF_SIZE - o->len, o->len, o->written };
 	pthread_mutex_unlock(&o->lock);
-	return room;
+	return c;
+}
+
+size_t outbuf_room(struct outbuf *o)
+{
+	return counts_of(o).room;
 }
 
 size_t outbuf_pending(struct outbuf *o)
 {
-	size_t len;
-
-	pthread_mutex_lock(&o->lock);
-	len = o->len;
-	pthread_mutex_unlock(&o->lock);
-	return len;
+	return counts_of(o).pending;
 }
 
 uint64_t outbuf_written(struct outbuf *o)
 {
-	uint64_t n;
-
-	pthread_mutex_lock(&o->lock);
-	n = o->written;
-	pthread_mutex_unlock(&o->lock);
-	return n;
+	return counts_of(o).written;
 }
