@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "boot_markers.h"
+#include "console.h"
 #include "phases.h"
 
 #define FWCFG_PORT_FIRST 0x510
@@ -50,7 +51,41 @@ struct seen {
 	uint64_t fwcfg_before_console; /* the last fw_cfg access some console output follows */
 	uint64_t fwcfg_before_marker6; /* the last fw_cfg access before marker 6 */
 	uint64_t marker7, marker8, shutdown, vmm_exit, last;
+	uint64_t console_init; /* first byte of the kernel's "Run ... as init process" */
+	struct console_decoder console;
 };
+
+/*
+ * The kernel's run_init_process() prints "Run PATH as init process" just
+ * before it executes PATH (rdinit=, init=, or its defaults /init,
+ * /sbin/init, /etc/init, /bin/init, /bin/sh), at the point marker 7 marks,
+ * so a kernel without the marker patch still says when init is reached.
+ * The line may carry a printk time stamp before it; PATH has no spaces.
+ */
+static int is_init_line(const char *text)
+{
+	static const char tail[] = " as init process";
+
+	for (const char *run = strstr(text, "Run "); run; run = strstr(run + 1, "Run ")) {
+		const char *path = run + 4;
+		size_t len = strcspn(path, " ");
+
+		if (len && !strcmp(path + len, tail))
+			return 1;
+	}
+	return 0;
+}
+
+/* Console line callback: the first init line is kept, and ends the scan. */
+static int on_console_line(const struct console_line *line, void *ctx)
+{
+	struct seen *s = ctx;
+
+	if (!is_init_line(line->text))
+		return 0;
+	s->console_init = line->t_ns;
+	return 1;
+}
 
 static void scan_fwcfg_and_console(const struct probe_rec *r, struct boot_phases *p,
 				   struct seen *s)
@@ -83,6 +118,7 @@ static void scan_markers(const struct probe_rec *r, struct boot_phases *p, struc
 
 static void scan(const struct trace_event *ev, size_t n, struct boot_phases *p, struct seen *s)
 {
+	console_decoder_init(&s->console, on_console_line, s);
 	for (size_t i = 0; i < n; i++) {
 		const struct probe_rec *r = &ev[i].r;
 
@@ -103,7 +139,9 @@ static void scan(const struct trace_event *ev, size_t n, struct boot_phases *p, 
 		p->exits += r->kind == PROBE_EXIT;
 		scan_fwcfg_and_console(r, p, s);
 		scan_markers(r, p, s);
+		console_decoder_feed(&s->console, r);
 	}
+	console_decoder_finish(&s->console);
 }
 
 /*
@@ -145,6 +183,24 @@ static void kernel_entry(struct boot_phases *p, const struct seen *s)
 	}
 }
 
+/* Marker 7, else the kernel's init line (it marks the same point), else
+ * marker 8 (later: the init program's first instruction). */
+static void init_reached(struct boot_phases *p, const struct seen *s)
+{
+	if (s->marker7) {
+		p->init = s->marker7;
+		p->init_from = "marker 7";
+	} else if (s->console_init) {
+		p->init = s->console_init;
+		p->init_from = "console line";
+	} else if (s->marker8) {
+		p->init = s->marker8;
+		p->init_from = "marker 8";
+	} else {
+		p->init_from = "unknown";
+	}
+}
+
 void phases_compute(const struct trace_event *ev, size_t n, struct boot_phases *p)
 {
 	struct seen s = { 0 };
@@ -154,8 +210,7 @@ void phases_compute(const struct trace_event *ev, size_t n, struct boot_phases *
 	p->origin = s.exec ? s.exec : s.start ? s.start : s.any;
 	p->origin_from = s.exec ? "exec" : s.start ? "vmm start" : "first event";
 	kernel_entry(p, &s);
-	p->init = s.marker7 ? s.marker7 : s.marker8;
-	p->init_from = s.marker7 ? "marker 7" : s.marker8 ? "marker 8" : "unknown";
+	init_reached(p, &s);
 	p->end = s.shutdown ? s.shutdown : s.vmm_exit ? s.vmm_exit : s.last;
 	p->end_from = s.shutdown ? "shutdown" : s.vmm_exit ? "vmm exit" : "last event";
 }

@@ -14,8 +14,10 @@
  * marker 6, else the first console byte), its last fw_cfg access before
  * marker 6, else the last one that console output follows; else (a direct
  * boot) the first KVM_RUN.  Init reached: marker 7 (the kernel patch), else
- * marker 8 (the init program's own), else unknown, and then the kernel
- * phase runs to the end.  SCHEMA.md has the details.
+ * the first byte of the kernel's console line "Run PATH as init process"
+ * (ttyS0, rebuilt from the exits by console.h), else marker 8 (the init
+ * program's own), else unknown, and then the kernel phase runs to the end.
+ * SCHEMA.md has the details.
  */
 #ifndef MVM_PHASES_H
 #define MVM_PHASES_H

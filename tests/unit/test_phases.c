@@ -14,7 +14,7 @@
 
 #define MS 1000000ULL
 
-static struct trace_event ev[32];
+static struct trace_event ev[512];
 static size_t n;
 static struct boot_phases p;
 
@@ -112,6 +112,88 @@ static void test_phases_init_program_marker_stands_in_for_marker_7(void)
 	compute();
 	CHECK_STREQ(p.init_from, "marker 8");
 	CHECK_EQ(p.init, 55 * MS);
+}
+
+/* The kernel's console output (text) one byte per exit from (us) on, 10 us
+ * apart, with an 8250 driver's divisor set-up first. */
+static void console_text(uint64_t us, const char *text)
+{
+	port_exit(0, 0x3fb, 1, PROBE_DIR_WRITE, 0x83);
+	port_exit(0, 0x3f8, 1, PROBE_DIR_WRITE, 'R'); /* divisor latch, not a byte */
+	port_exit(0, 0x3fb, 1, PROBE_DIR_WRITE, 0x03);
+	for (; *text; text++, us += 10)
+		ev[n++] = (struct trace_event){ { us * 1000, PROBE_EXIT, 1, PROBE_DIR_WRITE, 0,
+						  KVM_EXIT_IO, 0x3f8, (unsigned char)*text },
+						0, 100, NULL };
+}
+
+/* Without marker 7, the kernel's own line marks init reached, at its first
+ * byte; and it does before the init program's marker 8. */
+static void test_phases_init_from_the_console_line_without_marker_7(void)
+{
+	static const char *const forms[] = { "/init", "/sbin/init", "/etc/init", "/bin/init",
+					     "/bin/sh", "/usr/lib/systemd/systemd" };
+	char text[128];
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		reset();
+		add(4, PROBE_FIRST_RUN, 0, 0, 0);
+		snprintf(text, sizeof(text), "Linux\r\n[    0.5] Run %s as init process\r\nx\n",
+			 forms[i]);
+		console_text(30000, text);
+		marker(55, MARKER_PORT_LINUX, MARKER_INIT_USER);
+		add(60, PROBE_SHUTDOWN, 0, 0, 0);
+		trace_sort(ev, n);
+		compute();
+		CHECK_STREQ(p.init_from, "console line");
+		CHECK_EQ_ROW(__LINE__, i, p.init, 30070 * 1000); /* after "Linux\r\n" */
+		CHECK_EQ(span(PHASE_USER), 60 * MS - 30070 * 1000);
+	}
+}
+
+/* Lines that only look like it do not count. */
+static void test_phases_console_lines_that_are_not_init(void)
+{
+	add(4, PROBE_FIRST_RUN, 0, 0, 0);
+	console_text(30000, "Run  as init process\nRun /init as init process now\n"
+			    "Run /init as init\nFailed to execute /init as init process?\n");
+	add(60, PROBE_SHUTDOWN, 0, 0, 0);
+	trace_sort(ev, n);
+	compute();
+	CHECK_STREQ(p.init_from, "unknown");
+	CHECK_EQ(p.init, 0);
+}
+
+/* The patch's marker 7 wins over the console line, earlier or later. */
+static void test_phases_marker_7_wins_over_the_console_line(void)
+{
+	for (int later = 0; later < 2; later++) {
+		reset();
+		add(4, PROBE_FIRST_RUN, 0, 0, 0);
+		console_text(40000, "Run /init as init process\r\n");
+		marker(later ? 45 : 35, MARKER_PORT_LINUX, MARKER_LINUX_START_USER);
+		add(60, PROBE_SHUTDOWN, 0, 0, 0);
+		trace_sort(ev, n);
+		compute();
+		CHECK_STREQ(p.init_from, "marker 7");
+		CHECK_EQ(p.init, (later ? 45 : 35) * MS);
+	}
+}
+
+/* The summary says where init came from. */
+static void test_phases_print_names_the_console_line(void)
+{
+	char buf[1024] = "";
+	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
+
+	add(4, PROBE_FIRST_RUN, 0, 0, 0);
+	console_text(40000, "Run /init as init process\n");
+	add(60, PROBE_SHUTDOWN, 0, 0, 0);
+	trace_sort(ev, n);
+	compute();
+	phases_print(f, &p, "t");
+	fclose(f);
+	CHECK(strstr(buf, "init: console line;") != NULL);
 }
 
 static void test_phases_firmware_marker_is_kernel_entry(void)
@@ -335,6 +417,10 @@ int main(void)
 	RUN(test_phases_direct_boot_with_marker_patch);
 	RUN(test_phases_without_marker_patch_kernel_runs_to_the_end);
 	RUN(test_phases_init_program_marker_stands_in_for_marker_7);
+	RUN(test_phases_init_from_the_console_line_without_marker_7);
+	RUN(test_phases_console_lines_that_are_not_init);
+	RUN(test_phases_marker_7_wins_over_the_console_line);
+	RUN(test_phases_print_names_the_console_line);
 	RUN(test_phases_firmware_marker_is_kernel_entry);
 	RUN(test_phases_firmware_without_markers_uses_last_fwcfg_access);
 	RUN(test_phases_marker_values_count_only_on_their_port);
