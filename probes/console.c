@@ -1,4 +1,7 @@
 /* console.c: ttyS0 lines from a trace's exits (rules in console.h). */
+#include <errno.h>
+#include <regex.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "console.h"
@@ -94,4 +97,61 @@ int console_scan(const struct trace_event *ev, size_t n, console_line_fn fn, voi
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = console_decoder_feed(&d, &ev[i].r);
 	return rc ? rc : console_decoder_finish(&d);
+}
+
+struct marker_scan {
+	struct console_marker *m;
+	regex_t *re;
+	size_t count, left; /* markers not yet matched: the scan ends at 0 */
+};
+
+static int match_markers(const struct console_line *line, void *ctx)
+{
+	struct marker_scan *ms = ctx;
+
+	for (size_t i = 0; i < ms->count; i++) {
+		if (ms->m[i].t_ns || regexec(&ms->re[i], line->text, 0, NULL, 0))
+			continue;
+		ms->m[i].t_ns = line->t_ns;
+		ms->left--;
+	}
+	return ms->left == 0;
+}
+
+int console_markers_find(const struct trace_event *ev, size_t n, struct console_marker *m,
+			 size_t count, size_t *bad)
+{
+	struct marker_scan ms = { m, calloc(count ? count : 1, sizeof(regex_t)), count, count };
+	size_t compiled = 0;
+	int err = ms.re ? 0 : -ENOMEM;
+
+	for (; !err && compiled < count; compiled++) {
+		m[compiled].t_ns = 0;
+		if (regcomp(&ms.re[compiled], m[compiled].regex, REG_EXTENDED | REG_NOSUB)) {
+			*bad = compiled;
+			err = -EINVAL;
+			break;
+		}
+	}
+	if (!err && count)
+		console_scan(ev, n, match_markers, &ms);
+	for (size_t i = 0; i < compiled; i++)
+		regfree(&ms.re[i]);
+	free(ms.re);
+	return err;
+}
+
+void console_markers_print(FILE *out, const char *who, const struct console_marker *m,
+			   size_t count, uint64_t origin)
+{
+	if (!count)
+		return;
+	fprintf(out, "%s: console markers:", who);
+	for (size_t i = 0; i < count; i++) {
+		if (m[i].t_ns && origin && m[i].t_ns >= origin)
+			fprintf(out, " %s at %.3f ms", m[i].name, (double)(m[i].t_ns - origin) / 1e6);
+		else
+			fprintf(out, " %s -", m[i].name);
+		fputc(i + 1 < count ? ',' : '\n', out);
+	}
 }

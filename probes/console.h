@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "trace.h"
 
@@ -59,5 +60,22 @@ int console_decoder_finish(struct console_decoder *d);
 
 /* All of (ev)'s lines to (fn), the open one at the end included. */
 int console_scan(const struct trace_event *ev, size_t n, console_line_fn fn, void *ctx);
+
+/* A user's named point (--console-marker REGEX=NAME): the first line that
+ * (regex), a POSIX extended regular expression, matches. */
+struct console_marker {
+	const char *regex;
+	const char *name;
+	uint64_t t_ns; /* the matching line's first byte; 0 if no line matches */
+};
+
+/* Set each of (m)'s (count) times from (ev)'s lines.  0, or -EINVAL when a
+ * regex does not compile (its index in *bad), or -ENOMEM. */
+int console_markers_find(const struct trace_event *ev, size_t n, struct console_marker *m,
+			 size_t count, size_t *bad);
+
+/* One line: each marker's time from (origin), "-" for one never seen. */
+void console_markers_print(FILE *out, const char *who, const struct console_marker *m,
+			   size_t count, uint64_t origin);
 
 #endif

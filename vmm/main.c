@@ -11,6 +11,7 @@
 #include "board/microvm.h"
 #include "host/outbuf.h"
 #include "host/outfile.h"
+#include "console.h"
 #include "phases.h"
 #include "probe.h"
 #include "host/sandbox.h"
@@ -112,8 +113,23 @@ static int write_traces(const struct vm_config *cfg, const struct trace_event *e
 	return err;
 }
 
+/* The --console-marker points: the first ttyS0 line each regex matches. */
+static void print_console_markers(FILE *f, const struct vm_config *cfg,
+				  const struct trace_event *ev, size_t n, uint64_t origin)
+{
+	struct console_marker m[CONFIG_MAX_CONSOLE_MARKERS];
+	size_t bad = 0;
+
+	for (unsigned i = 0; i < cfg->nconsole_markers; i++)
+		m[i] = (struct console_marker){ cfg->console_marker[i].regex,
+						cfg->console_marker[i].name, 0 };
+	if (console_markers_find(ev, n, m, cfg->nconsole_markers, &bad) == 0)
+		console_markers_print(f, "mvm", m, cfg->nconsole_markers, origin);
+}
+
 /* The phase summary, where log messages go (one write, never blocking). */
-static void print_phases(const struct boot_phases *phases)
+static void print_phases(const struct vm_config *cfg, const struct boot_phases *phases,
+			 const struct trace_event *ev, size_t n)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -122,6 +138,7 @@ static void print_phases(const struct boot_phases *phases)
 	if (!f)
 		return;
 	phases_print(f, phases, "mvm");
+	print_console_markers(f, cfg, ev, n, phases->origin);
 	if (fclose(f) == 0)
 		log_write(text, len);
 	free(text);
@@ -143,7 +160,7 @@ static int report_probes(const struct vm_config *cfg)
 	ev = probes_collect(&n);
 	if (cfg->probe_summary) {
 		phases_compute(ev, n, &phases);
-		print_phases(&phases);
+		print_phases(cfg, &phases, ev, n);
 	}
 	if (cfg->trace_path)
 		err = write_traces(cfg, ev, n);

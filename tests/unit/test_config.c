@@ -314,6 +314,23 @@ static void test_config_double_dash_and_probes(void)
 	REFUSED("", "--trace-format", "xml", "-kernel", "k");
 }
 
+static void test_config_console_markers(void)
+{
+	CHECK_EQ(PARSE("-kernel", "k", "--probe-summary", "--console-marker", "a=b=login",
+		       "--console-marker", "^Run .* as init=init"), 0);
+	CHECK_EQ(c.nconsole_markers, 2);
+	CHECK_STREQ(c.console_marker[0].regex, "a=b");
+	CHECK_STREQ(c.console_marker[0].name, "login");
+	CHECK_STREQ(c.console_marker[1].regex, "^Run .* as init");
+	CHECK_STREQ(c.console_marker[1].name, "init");
+	REFUSED("REGEX=NAME", "-kernel", "k", "--probe-summary", "--console-marker", "noname");
+	REFUSED("REGEX=NAME", "-kernel", "k", "--probe-summary", "--console-marker", "=x");
+	REFUSED("REGEX=NAME", "-kernel", "k", "--probe-summary", "--console-marker", "x=");
+	REFUSED("bad regular expression", "-kernel", "k", "--probe-summary", "--console-marker",
+		"(=x");
+	REFUSED("--probe-summary", "-kernel", "k", "--console-marker", "a=b");
+}
+
 static void test_config_unknown_and_missing_arguments(void)
 {
 	REFUSED("'-frobnicate'", "-kernel", "k", "-frobnicate");
@@ -398,6 +415,7 @@ int main(void)
 	RUN(test_config_nodefaults_without_serial_has_no_serial);
 	RUN(test_config_accel_and_display);
 	RUN(test_config_double_dash_and_probes);
+	RUN(test_config_console_markers);
 	RUN(test_config_unknown_and_missing_arguments);
 	RUN(test_config_needs_something_to_boot);
 	RUN(test_config_seed_virtio_command_line_parses);

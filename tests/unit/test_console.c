@@ -1,6 +1,7 @@
 /* test_console.c: ttyS0 lines rebuilt from exit records: DLAB, line ends, a
  * line over many exits, a long line, stopping early, and a traced VMM's
  * exits (through hostconv) giving the same lines as mvm's own. */
+#include <errno.h>
 #include <linux/kvm.h>
 #include <string.h>
 
@@ -233,6 +234,35 @@ static void test_console_traced_vmm_gives_the_same_lines(void)
 	hostconv_free(&t);
 }
 
+static void test_console_markers_first_matching_line(void)
+{
+	struct console_marker m[] = { { "^[a-z]+ login: ?$", "login", 0 },
+				      { "Run (/[^ ]+) as init", "init", 0 },
+				      { "never", "absent", 0 } };
+	char buf[256] = "";
+	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
+	size_t bad = 99;
+
+	puts_at(1, "Run /init as init process\r\nhost login: \r\nhost login: \r\nguest login: ");
+	CHECK_EQ(console_markers_find(ev, n, m, 3, &bad), 0);
+	CHECK_EQ(m[1].t_ns, 1 * US);
+	CHECK_EQ(m[0].t_ns, 28 * US); /* the first of the two */
+	CHECK_EQ(m[2].t_ns, 0);
+	CHECK_EQ(bad, 99);
+	console_markers_print(f, "t", m, 3, 1 * US);
+	fclose(f);
+	CHECK_STREQ(buf, "t: console markers: login at 0.027 ms, init at 0.000 ms, absent -\n");
+}
+
+static void test_console_markers_bad_regex(void)
+{
+	struct console_marker m[] = { { "ok", "a", 0 }, { "(", "b", 0 } };
+	size_t bad = 99;
+
+	CHECK_EQ(console_markers_find(ev, n, m, 2, &bad), (uint64_t)-EINVAL);
+	CHECK_EQ(bad, 1);
+}
+
 int main(void)
 {
 	check_setup = reset;
@@ -245,5 +275,7 @@ int main(void)
 	RUN(test_console_wide_write_reaches_the_lcr);
 	RUN(test_console_counts_bytes_and_exits);
 	RUN(test_console_traced_vmm_gives_the_same_lines);
+	RUN(test_console_markers_first_matching_line);
+	RUN(test_console_markers_bad_regex);
 	return check_summary("console");
 }

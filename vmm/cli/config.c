@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <net/if.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,8 @@ const char config_usage[] =
 	"  --trace-format csv|chrome  chrome: Chrome trace-event JSON (Perfetto), plus a\n"
 	"                          CSV twin next to it (FILE with .csv for .json)\n"
 	"  --probe-summary         print the boot phases on stderr at exit\n"
+	"  --console-marker REGEX=NAME  with --probe-summary: the first ttyS0 line\n"
+	"                          matching REGEX (POSIX extended) is the point NAME\n"
 	"  -h, --help              this text\n"
 	"  --version               version\n";
 
@@ -428,7 +431,7 @@ static bool takes_arg(const char *opt)
 	static const char *const names[] = {
 		"M", "machine", "m", "smp", "cpu", "serial", "accel", "kernel", "initrd",
 		"append", "bios", "name", "display", "trace", "trace-format", "L", "drive",
-		"netdev", "chardev", "device", "global", "sandbox",
+		"netdev", "chardev", "device", "global", "sandbox", "console-marker",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -632,6 +635,32 @@ static int parse_global(struct vm_config *c, char *arg, char *err, size_t len)
 	return 0;
 }
 
+/* REGEX=NAME, split at the last '=' (a regex may hold one, a name not);
+ * the regex must compile, so that a typo is refused before the boot. */
+static int parse_console_marker(struct vm_config *c, const char *arg, char *err, size_t len)
+{
+	const char *eq = strrchr(arg, '=');
+	struct console_marker_cfg *m = &c->console_marker[c->nconsole_markers];
+	size_t n = eq ? (size_t)(eq - arg) : 0;
+	regex_t re;
+
+	if (c->nconsole_markers == CONFIG_MAX_CONSOLE_MARKERS)
+		return fail(err, len, "--console-marker: at most %d", CONFIG_MAX_CONSOLE_MARKERS);
+	if (!eq || !n || !eq[1])
+		return fail(err, len, "--console-marker: REGEX=NAME, not '%s'", arg);
+	if (n >= sizeof(m->regex))
+		return fail(err, len, "--console-marker: regex longer than %zu bytes",
+			    sizeof(m->regex) - 1);
+	memcpy(m->regex, arg, n);
+	m->regex[n] = '\0';
+	if (regcomp(&re, m->regex, REG_EXTENDED | REG_NOSUB))
+		return fail(err, len, "--console-marker: bad regular expression '%s'", m->regex);
+	regfree(&re);
+	m->name = eq + 1;
+	c->nconsole_markers++;
+	return 0;
+}
+
 /* Options that take an argument. */
 static int option_with_arg(struct vm_config *c, const char *opt, char *arg, char *err, size_t len)
 {
@@ -684,6 +713,8 @@ static int option_with_arg(struct vm_config *c, const char *opt, char *arg, char
 			return fail(err, len, "-display: only 'none' (mvm has no display)");
 	} else if (!strcmp(opt, "trace"))
 		c->trace_path = arg;
+	else if (!strcmp(opt, "console-marker"))
+		return parse_console_marker(c, arg, err, len);
 	else if (!strcmp(opt, "trace-format")) {
 		if (!strcmp(arg, "csv"))
 			c->trace_format = TRACE_CSV;
@@ -775,6 +806,8 @@ static int check(struct vm_config *c, char *err, size_t len)
 		return fail(err, len, "-append needs -kernel");
 	if (check_devices(c, err, len))
 		return -1;
+	if (c->nconsole_markers && !c->probe_summary)
+		return fail(err, len, "--console-marker: the points go to --probe-summary: give it");
 	/* QEMU: -nodefaults without -serial leaves serial0 unconnected. */
 	if (c->nodefaults && !c->serial_given)
 		c->serial = SERIAL_NONE;

@@ -17,6 +17,15 @@
 
 #define CONFIG_MAX_BACKENDS 8
 #define CONFIG_MAX_DEVICES 16
+#define CONFIG_MAX_CONSOLE_MARKERS 8
+#define CONFIG_CONSOLE_REGEX_MAX 256
+
+/* --console-marker REGEX=NAME: the regex is copied out of the argument,
+ * since NAME follows it in the same string. */
+struct console_marker_cfg {
+	char regex[CONFIG_CONSOLE_REGEX_MAX];
+	const char *name;
+};
 
 struct drive_cfg {
 	const char *id, *file, *cache;
@@ -88,6 +97,8 @@ struct vm_config {
 	const char *trace_path;
 	enum trace_format trace_format;
 	bool probe_summary;
+	struct console_marker_cfg console_marker[CONFIG_MAX_CONSOLE_MARKERS];
+	unsigned nconsole_markers;
 	bool help;
 	bool version;
 };
